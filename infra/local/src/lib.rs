@@ -1,0 +1,132 @@
+//! `lms-zoom-local`: every router of lms-zoom merged on one port, on the
+//! embedded store (default) or on DynamoDB + Secrets Manager.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use clap::{Parser, ValueEnum};
+use lms_zoom::http::{self, auth};
+use lms_zoom::secrets::Secret;
+use lms_zoom::store::DynamoStore;
+use lms_zoom::{AppConfig, AppState};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// redb + a 0600 secrets file in --data-dir; no AWS needed.
+    Embedded,
+    /// DynamoDB + Secrets Manager from the usual AWS variables; creates the table if missing.
+    Aws,
+}
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "lms-zoom-local", version, about = "lms-zoom on one local port")]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Where data lives.
+    #[arg(long, value_enum, default_value_t = StoreKind::Embedded)]
+    pub store: StoreKind,
+    /// Directory of the embedded store.
+    #[arg(long, default_value = "./.lms-zoom")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error(transparent)]
+    Config(#[from] lms_zoom::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] lms_zoom::state::StartError),
+    #[error(transparent)]
+    Store(#[from] lms_zoom::store::StoreError),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// The state for the chosen store.
+pub async fn state(args: &Args, config: AppConfig) -> Result<AppState, LocalError> {
+    Ok(match args.store {
+        StoreKind::Embedded => AppState::embedded(config, &args.data_dir)?,
+        StoreKind::Aws => {
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+            dynamo.ensure_table().await?;
+            AppState::aws(config, &sdk)
+        }
+    })
+}
+
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// All routes on one router; LMS routes need `Authorization: Bearer <token>` when a token is set.
+pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
+    let mut lms = http::licenses::routes(state);
+    if let Some(token) = api_token {
+        lms = lms.layer(axum::middleware::from_fn_with_state(
+            Arc::new(token),
+            auth::require_bearer,
+        ));
+    }
+    http::edge(Router::new().route("/healthz", get(healthz)).merge(lms))
+}
+
+/// A running server; dropping it does not stop it, [`Server::stop`] does.
+pub struct Server {
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Stops accepting, lets requests in flight finish, and releases the store.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    /// Serves until the task ends (for the binary).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let Server { shutdown, task, .. } = self;
+        let result = task.await.unwrap_or(Ok(()));
+        drop(shutdown);
+        result
+    }
+}
+
+/// Binds `args.listen` and serves `app` in the background.
+pub async fn serve(args: &Args, app: Router) -> Result<Server, LocalError> {
+    let listener = TcpListener::bind(args.listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Everything the binary does before printing its address.
+pub async fn start(
+    args: &Args,
+    config: AppConfig,
+    api_token: Option<Secret>,
+) -> Result<Server, LocalError> {
+    let state = state(args, config).await?;
+    serve(args, app(state, api_token)).await
+}

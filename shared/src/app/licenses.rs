@@ -1,0 +1,169 @@
+//! License use cases: create, read, list, patch (with secret rotation), delete.
+//! Secrets go to the secret store; the license records the secret version it
+//! uses, so metadata and secret values never disagree even when a step fails.
+
+use chrono::Utc;
+
+use crate::domain::license::{License, LicensePatch, NewLicense};
+use crate::error::AppError;
+use crate::repo::{LicensePage, LicenseRepo, RepoError};
+use crate::secrets::SecretCache;
+
+/// Attempts at a read-modify-write before giving up on a busy license.
+const WRITE_ATTEMPTS: usize = 5;
+
+#[derive(Clone)]
+pub struct LicenseService {
+    repo: LicenseRepo,
+    secrets: SecretCache,
+    secrets_prefix: String,
+}
+
+/// What `If-Match` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    None,
+    Any,
+    Versions(Vec<u64>),
+    /// A value that can match no version.
+    Unmatchable,
+}
+
+impl Precondition {
+    fn holds(&self, version: u64) -> bool {
+        match self {
+            Precondition::None | Precondition::Any => true,
+            Precondition::Versions(v) => v.contains(&version),
+            Precondition::Unmatchable => false,
+        }
+    }
+}
+
+pub fn new_license_id() -> String {
+    format!("lic_{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+impl LicenseService {
+    pub fn new(repo: LicenseRepo, secrets: SecretCache, secrets_prefix: impl Into<String>) -> Self {
+        Self {
+            repo,
+            secrets,
+            secrets_prefix: secrets_prefix.into(),
+        }
+    }
+
+    pub fn secret_name(&self, academy_id: &str, license_id: &str) -> String {
+        format!(
+            "{}academies/{academy_id}/licenses/{license_id}",
+            self.secrets_prefix
+        )
+    }
+
+    pub async fn create(&self, academy_id: &str, new: NewLicense) -> Result<License, AppError> {
+        let license_id = new_license_id();
+        let secret_name = self.secret_name(academy_id, &license_id);
+        let version = self.secrets.create(&secret_name, &new.secrets).await?;
+        let now = Utc::now();
+        let (license, _) = new.into_license(license_id, academy_id.to_owned(), version, now);
+        if let Err(e) = self.repo.insert(&license).await {
+            // No license refers to the secret: take it back at once.
+            if let Err(discard) = self.secrets.discard(&secret_name).await {
+                tracing::warn!(secret = %secret_name, error = %discard, "could not discard the secret of a license that was not created");
+            }
+            return Err(e.into());
+        }
+        tracing::info!(license_id = %license.license_id, "license created");
+        Ok(license)
+    }
+
+    pub async fn get(&self, academy_id: &str, license_id: &str) -> Result<License, AppError> {
+        self.repo
+            .get(academy_id, license_id)
+            .await?
+            .ok_or(AppError::LicenseNotFound)
+    }
+
+    pub async fn list(
+        &self,
+        academy_id: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<LicensePage, AppError> {
+        Ok(self.repo.list(academy_id, after, limit).await?)
+    }
+
+    pub async fn patch(
+        &self,
+        academy_id: &str,
+        license_id: &str,
+        precondition: Precondition,
+        patch: LicensePatch,
+    ) -> Result<License, AppError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.get(academy_id, license_id).await?;
+            if !precondition.holds(current.version) {
+                return Err(AppError::VersionConflict {
+                    current: current.version,
+                });
+            }
+            let mut next = patch.apply(&current);
+            if patch.touches_secrets() {
+                let name = self.secret_name(academy_id, license_id);
+                let old = self.secrets.get(&name, &current.secret_version).await?;
+                let new = patch.apply_secrets(&old);
+                if new != *old {
+                    // A new version (rotation). Until the license below names
+                    // it, readers keep using the version the license names.
+                    next.secret_version = self.secrets.put_version(&name, &new).await?;
+                    next.set_secret_hints(&new);
+                }
+            }
+            if next == current {
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            match self.repo.replace(&current, &next).await {
+                Ok(()) => {
+                    tracing::info!(license_id, version = next.version, "license updated");
+                    return Ok(next);
+                }
+                Err(RepoError::VersionConflict) if precondition != Precondition::None => {
+                    let now = self.get(academy_id, license_id).await?;
+                    return Err(AppError::VersionConflict {
+                        current: now.version,
+                    });
+                }
+                // Changed meanwhile and the caller did not pin a version: apply the patch again.
+                Err(RepoError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::StoreUnavailable(
+            "the license kept changing".into(),
+        ))
+    }
+
+    pub async fn delete(&self, academy_id: &str, license_id: &str) -> Result<(), AppError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.get(academy_id, license_id).await?;
+            match self.repo.delete(&current).await {
+                Ok(()) => {
+                    let name = self.secret_name(academy_id, license_id);
+                    if let Err(e) = self.secrets.schedule_deletion(&name).await {
+                        // The license is gone; the secret is orphaned but still
+                        // recoverable. Say so for an operator to clean up.
+                        tracing::warn!(secret = %name, error = %e, "license deleted but its secret could not be scheduled for deletion");
+                    }
+                    tracing::info!(license_id, "license deleted");
+                    return Ok(());
+                }
+                Err(RepoError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::StoreUnavailable(
+            "the license kept changing".into(),
+        ))
+    }
+}

@@ -1,0 +1,4 @@
+//! Plain types and rules, no I/O.
+
+pub mod license;
+pub mod validation;

@@ -1,0 +1,217 @@
+//! The two languages people read our messages in, chosen by `Accept-Language`.
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+
+use crate::domain::validation::Rule;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Es,
+}
+
+impl Lang {
+    /// The supported language the caller prefers most (by `q`, then order); English otherwise.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+            return Lang::En;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            let lang = match primary {
+                "es" => Lang::Es,
+                "en" => Lang::En,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::En, |(_, lang)| lang)
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    fn pick(self, en: impl Into<String>, es: impl Into<String>) -> String {
+        match self {
+            Lang::En => en.into(),
+            Lang::Es => es.into(),
+        }
+    }
+
+    /// Short title of a problem.
+    pub fn title(self, error: &AppError) -> String {
+        let (en, es) = match error {
+            AppError::MalformedJson { .. } => ("Malformed JSON", "JSON mal formado"),
+            AppError::Validation(_) => ("Validation failed", "Datos no válidos"),
+            AppError::Unauthorized => ("Unauthorized", "No autorizado"),
+            AppError::LicenseNotFound => ("License not found", "Licencia no encontrada"),
+            AppError::RouteNotFound => ("Route not found", "Ruta no encontrada"),
+            AppError::MethodNotAllowed => ("Method not allowed", "Método no permitido"),
+            AppError::LicenseNameTaken => ("License name taken", "Nombre de licencia en uso"),
+            AppError::LicenseInUse => ("License in use", "Licencia en uso"),
+            AppError::VersionConflict { .. } => ("Version conflict", "Conflicto de versión"),
+            AppError::PayloadTooLarge => ("Payload too large", "Cuerpo demasiado grande"),
+            AppError::UnsupportedMediaType => {
+                ("Unsupported media type", "Tipo de contenido no admitido")
+            }
+            AppError::StoreUnavailable(_) => {
+                ("Storage unavailable", "Almacenamiento no disponible")
+            }
+            AppError::Internal(_) => ("Internal error", "Error interno"),
+        };
+        self.pick(en, es)
+    }
+
+    /// A sentence saying what happened and what to do.
+    pub fn detail(self, error: &AppError) -> String {
+        match error {
+            AppError::MalformedJson { detail: Some(d), .. } => self.pick(
+                format!("The body is not valid JSON: {d}."),
+                format!("El cuerpo no es JSON válido: {d}."),
+            ),
+            AppError::MalformedJson { detail: None, .. } => self.pick(
+                "Some fields have the wrong JSON type; see errors.",
+                "Algunos campos tienen un tipo JSON incorrecto; ver errors.",
+            ),
+            AppError::Validation(_) => self.pick(
+                "Some fields are not valid; see errors.",
+                "Algunos campos no son válidos; ver errors.",
+            ),
+            AppError::Unauthorized => self.pick(
+                "Missing or invalid credentials.",
+                "Faltan las credenciales o no son válidas.",
+            ),
+            AppError::LicenseNotFound => self.pick(
+                "This academy has no license with that id.",
+                "Esta academia no tiene una licencia con ese id.",
+            ),
+            AppError::RouteNotFound => self.pick(
+                "There is no such route in this API.",
+                "Esta API no tiene esa ruta.",
+            ),
+            AppError::MethodNotAllowed => self.pick(
+                "This route does not accept that method.",
+                "Esta ruta no acepta ese método.",
+            ),
+            AppError::LicenseNameTaken => self.pick(
+                "This academy already has a license with that name (names ignore case).",
+                "Esta academia ya tiene una licencia con ese nombre (sin distinguir mayúsculas).",
+            ),
+            AppError::LicenseInUse => self.pick(
+                "The license has meetings that have not ended; delete them first or use force=true.",
+                "La licencia tiene reuniones que no terminaron; elimínelas antes o use force=true.",
+            ),
+            AppError::VersionConflict { current } => self.pick(
+                format!("The license changed meanwhile: its version is now {current}. Read it again and retry."),
+                format!("La licencia cambió mientras tanto: ahora está en la versión {current}. Léala de nuevo y reintente."),
+            ),
+            AppError::PayloadTooLarge => self.pick(
+                "The body is larger than 64 KiB.",
+                "El cuerpo supera los 64 KiB.",
+            ),
+            AppError::UnsupportedMediaType => self.pick(
+                "Send the body as application/json.",
+                "Envíe el cuerpo como application/json.",
+            ),
+            AppError::StoreUnavailable(_) => self.pick(
+                "Storage is not reachable right now; nothing was changed. Retry shortly.",
+                "El almacenamiento no responde ahora; no se cambió nada. Reintente en unos momentos.",
+            ),
+            AppError::Internal(_) => self.pick(
+                "Something went wrong on our side.",
+                "Algo falló de nuestro lado.",
+            ),
+        }
+    }
+
+    /// What is wrong with one field.
+    pub fn field_message(self, rule: &Rule) -> String {
+        match rule {
+            Rule::Required => self.pick("is required", "es obligatorio"),
+            Rule::NotNull => self.pick("cannot be null", "no puede ser null"),
+            Rule::Unknown => self.pick("is not a known field", "no es un campo conocido"),
+            Rule::WrongType(t) => self.pick(
+                format!("must be a JSON {t}"),
+                format!(
+                    "debe ser un {} JSON",
+                    match *t {
+                        "string" => "texto",
+                        "integer" => "número entero",
+                        other => other,
+                    }
+                ),
+            ),
+            Rule::Blank => self.pick("cannot be blank", "no puede estar vacío"),
+            Rule::TooLong(max) => self.pick(
+                format!("must be at most {max} characters"),
+                format!("admite como máximo {max} caracteres"),
+            ),
+            Rule::InnerWhitespace => self.pick(
+                "cannot contain spaces (check what was pasted)",
+                "no puede contener espacios (revise lo que pegó)",
+            ),
+            Rule::ControlCharacters => self.pick(
+                "cannot contain control characters",
+                "no puede contener caracteres de control",
+            ),
+            Rule::OutOfRange(min, max) => self.pick(
+                format!("must be between {min} and {max}"),
+                format!("debe estar entre {min} y {max}"),
+            ),
+            Rule::NotEmailOrUserId => self.pick(
+                "must be the host's email or Zoom user id",
+                "debe ser el email o el id de usuario de Zoom del anfitrión",
+            ),
+            Rule::InvalidCursor => self.pick(
+                "is not a cursor this API gave out",
+                "no es un cursor entregado por esta API",
+            ),
+            Rule::InvalidAcademyId => self.pick(
+                "must be 1-64 characters of a-z, A-Z, 0-9, '_' or '-'",
+                "debe tener de 1 a 64 caracteres a-z, A-Z, 0-9, '_' o '-'",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn lang(value: &str) -> Lang {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(value).unwrap());
+        Lang::from_headers(&h)
+    }
+
+    #[test]
+    fn picks_the_preferred_supported_language() {
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::En);
+        assert_eq!(lang("es"), Lang::Es);
+        assert_eq!(lang("es-AR,es;q=0.9,en;q=0.8"), Lang::Es);
+        assert_eq!(lang("fr, en;q=0.5, es;q=0.7"), Lang::Es);
+        assert_eq!(lang("en-US,es;q=0.9"), Lang::En);
+        assert_eq!(lang("de"), Lang::En);
+        assert_eq!(lang("es;q=0"), Lang::En);
+    }
+}

@@ -1,0 +1,174 @@
+//! The licenses routes: create, list, read, patch, delete.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
+
+use super::extract::{IfMatch, JsonObject, check_academy_id, is_license_id};
+use crate::domain::license::{self, License};
+use crate::domain::validation::{FieldError, Rule};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 200;
+
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/v1/academies/{academy_id}/licenses",
+            post(create).get(list),
+        )
+        .route(
+            "/v1/academies/{academy_id}/licenses/{license_id}",
+            get(read).patch(patch).delete(remove),
+        )
+        .with_state(state)
+}
+
+fn record_ids(academy_id: &str, license_id: Option<&str>) {
+    let span = tracing::Span::current();
+    span.record("academy_id", academy_id);
+    if let Some(id) = license_id {
+        span.record("license_id", id);
+    }
+}
+
+/// Validates the path of a single-license route.
+fn license_path(academy_id: &str, license_id: &str) -> Result<(), AppError> {
+    record_ids(academy_id, Some(license_id));
+    check_academy_id(academy_id)?;
+    if is_license_id(license_id) {
+        Ok(())
+    } else {
+        Err(AppError::LicenseNotFound)
+    }
+}
+
+fn view(state: &AppState, license: &License, status: StatusCode) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, HeaderValue::from(license.version).etag());
+    let body = axum::Json(license.view(state.config.public_base_url.as_deref()));
+    (status, headers, body).into_response()
+}
+
+trait Etag {
+    fn etag(self) -> HeaderValue;
+}
+
+impl Etag for HeaderValue {
+    fn etag(self) -> HeaderValue {
+        let quoted = format!("\"{}\"", self.to_str().unwrap_or_default());
+        HeaderValue::from_str(&quoted).unwrap_or(self)
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Path(academy_id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, AppError> {
+    record_ids(&academy_id, None);
+    check_academy_id(&academy_id)?;
+    let new = license::parse_create(body).map_err(AppError::from_problems)?;
+    let license = state.licenses.create(&academy_id, new).await?;
+    let mut response = view(&state, &license, StatusCode::CREATED);
+    let location = format!("/v1/academies/{academy_id}/licenses/{}", license.license_id);
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn page_params(params: &HashMap<String, String>) -> Result<(usize, Option<String>), AppError> {
+    let mut errors = Vec::new();
+    let limit = match params.get("limit") {
+        None => DEFAULT_PAGE,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    Rule::OutOfRange(1, MAX_PAGE as i64),
+                ));
+                DEFAULT_PAGE
+            }
+        },
+    };
+    let cursor = match params.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => match URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            Some(name_key) => Some(name_key),
+            None => {
+                errors.push(FieldError::new("cursor", Rule::InvalidCursor));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok((limit, cursor))
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(academy_id): Path<String>,
+    params: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    record_ids(&academy_id, None);
+    check_academy_id(&academy_id)?;
+    let Query(params) = params
+        .map_err(|_| AppError::Validation(vec![FieldError::new("cursor", Rule::InvalidCursor)]))?;
+    let (limit, after) = page_params(&params)?;
+    let page = state.licenses.list(&academy_id, after, limit).await?;
+    let base = state.config.public_base_url.as_deref();
+    let items: Vec<_> = page.items.iter().map(|l| l.view(base)).collect();
+    let next = page.next.map(|key| URL_SAFE_NO_PAD.encode(key));
+    Ok(axum::Json(json!({ "items": items, "nextCursor": next })).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path((academy_id, license_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    license_path(&academy_id, &license_id)?;
+    let license = state.licenses.get(&academy_id, &license_id).await?;
+    Ok(view(&state, &license, StatusCode::OK))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    Path((academy_id, license_id)): Path<(String, String)>,
+    IfMatch(precondition): IfMatch,
+    JsonObject(body): JsonObject,
+) -> Result<Response, AppError> {
+    license_path(&academy_id, &license_id)?;
+    let patch = license::parse_patch(body).map_err(AppError::from_problems)?;
+    let license = state
+        .licenses
+        .patch(&academy_id, &license_id, precondition, patch)
+        .await?;
+    Ok(view(&state, &license, StatusCode::OK))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path((academy_id, license_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    license_path(&academy_id, &license_id)?;
+    state.licenses.delete(&academy_id, &license_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

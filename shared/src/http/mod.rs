@@ -1,0 +1,25 @@
+//! The HTTP edge: one router per function, the layers every router gets,
+//! problem+json errors and the extractors that produce them.
+
+pub mod auth;
+pub mod extract;
+pub mod i18n;
+pub mod licenses;
+pub mod observe;
+pub mod problem;
+
+use axum::Router;
+use axum::middleware;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// Wraps merged routes with what every host serves the same way: problem
+/// answers for unknown routes and methods, localized problems, panics as
+/// 500 problems, and a span per request.
+pub fn edge(routes: Router) -> Router {
+    routes
+        .fallback(problem::route_not_found)
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(middleware::from_fn(problem::localize))
+        .layer(CatchPanicLayer::custom(problem::panic_response))
+        .layer(middleware::from_fn(observe::trace_requests))
+}

@@ -1,0 +1,17 @@
+//! lms-zoom: the Zoom integration back end of an LMS. This crate holds what
+//! every Lambda function and the local server share.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod repo;
+pub mod secrets;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+pub use config::AppConfig;
+pub use error::AppError;
+pub use state::AppState;

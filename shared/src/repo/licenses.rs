@@ -1,0 +1,150 @@
+//! Licenses and their per-academy name guards. The guard item
+//! (`LICENSENAME#{lowercased name}`) makes names unique case-insensitively in
+//! the same transaction that writes the license, and is the index the list
+//! pages through in name order.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{RepoError, from_item, keys, to_item};
+use crate::domain::license::License;
+use crate::store::{Condition, Item, Query, SkRange, Store, StoreError, Write};
+
+#[derive(Clone)]
+pub struct LicenseRepo {
+    store: Arc<dyn Store>,
+}
+
+pub struct LicensePage {
+    pub items: Vec<License>,
+    /// The name key to continue after, when more licenses follow.
+    pub next: Option<String>,
+}
+
+fn guard_item(license: &License) -> Item {
+    let key = keys::license_name(&license.academy_id, &license.name_key());
+    to_item(&key, &json!({ "licenseId": license.license_id }))
+}
+
+fn version_is(license: &License) -> Condition {
+    Condition::AttrEquals("version".into(), Value::from(license.version))
+}
+
+impl LicenseRepo {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Writes a new license and claims its name, or neither.
+    pub async fn insert(&self, license: &License) -> Result<(), RepoError> {
+        let key = keys::license(&license.academy_id, &license.license_id);
+        let writes = vec![
+            Write::put_if(guard_item(license), Condition::NotExists),
+            Write::put_if(to_item(&key, license), Condition::NotExists),
+        ];
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.failed_at(0) => Err(RepoError::NameTaken),
+            Err(StoreError::ConditionFailed { .. }) => Err(self.diagnose_name(license).await),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// When a store does not say which condition failed, look.
+    async fn diagnose_name(&self, license: &License) -> RepoError {
+        let guard = keys::license_name(&license.academy_id, &license.name_key());
+        match self.store.get(&guard).await {
+            Ok(Some(item)) if item.get("licenseId") != Some(&license.license_id.clone().into()) => {
+                RepoError::NameTaken
+            }
+            Ok(_) => RepoError::VersionConflict,
+            Err(e) => e.into(),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        academy_id: &str,
+        license_id: &str,
+    ) -> Result<Option<License>, RepoError> {
+        let key = keys::license(academy_id, license_id);
+        match self.store.get(&key).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of an academy's licenses in name order, after the name key `after`.
+    pub async fn list(
+        &self,
+        academy_id: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<LicensePage, RepoError> {
+        let pk = keys::academy_pk(academy_id);
+        let prefix = keys::LICENSE_NAME_PREFIX;
+        let query = Query::new(pk, SkRange::BeginsWith(prefix.into()), limit + 1)
+            .after(after.map(|name| format!("{prefix}{name}")));
+        let mut guards = self.store.query(&query).await?;
+        let more = guards.len() > limit;
+        guards.truncate(limit);
+        let next = if more {
+            guards.last().and_then(|g| {
+                g.get("sk")?
+                    .as_str()?
+                    .strip_prefix(prefix)
+                    .map(str::to_owned)
+            })
+        } else {
+            None
+        };
+        let ids: Vec<String> = guards
+            .iter()
+            .filter_map(|g| g.get("licenseId")?.as_str().map(str::to_owned))
+            .collect();
+        let found =
+            futures::future::try_join_all(ids.iter().map(|id| self.get(academy_id, id))).await?;
+        // A license deleted between the two reads is simply not listed.
+        let items = found.into_iter().flatten().collect();
+        Ok(LicensePage { items, next })
+    }
+
+    /// Replaces `current` by `next` if nobody changed it since it was read
+    /// (same version); moves the name guard when the name changed.
+    pub async fn replace(&self, current: &License, next: &License) -> Result<(), RepoError> {
+        let key = keys::license(&current.academy_id, &current.license_id);
+        let mut writes = vec![Write::put_if(to_item(&key, next), version_is(current))];
+        if current.name_key() != next.name_key() {
+            writes.push(Write::put_if(guard_item(next), Condition::NotExists));
+            writes.push(Write::delete_if(
+                keys::license_name(&current.academy_id, &current.name_key()),
+                Condition::Exists,
+            ));
+        }
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.failed_at(0) => Err(RepoError::VersionConflict),
+            Err(e) if e.failed_at(1) => Err(RepoError::NameTaken),
+            Err(StoreError::ConditionFailed { .. }) => Err(self.diagnose_name(next).await),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes the license and frees its name if nobody changed it since it was read.
+    pub async fn delete(&self, license: &License) -> Result<(), RepoError> {
+        let key = keys::license(&license.academy_id, &license.license_id);
+        let writes = vec![
+            Write::delete_if(key, version_is(license)),
+            Write::delete_if(
+                keys::license_name(&license.academy_id, &license.name_key()),
+                Condition::Exists,
+            ),
+        ];
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => Err(RepoError::VersionConflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

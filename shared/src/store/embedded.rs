@@ -1,0 +1,183 @@
+//! The embedded store: one redb file, ACID, surviving restarts. Writers are
+//! serialised by redb, so a batch checks its conditions and applies its writes
+//! in one write transaction with nobody in between.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde_json::Value;
+
+use super::{
+    Item, Key, PK, Query, SK, SkRange, Store, StoreError, StoreResult, Write, validate_batch,
+};
+
+const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "store.redb";
+
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) `store.redb` in `data_dir`, creating the directory.
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(unavailable)?;
+        let db = Database::create(data_dir.join(DB_FILE)).map_err(unavailable)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        txn.open_table(ITEMS).map_err(unavailable)?;
+        txn.commit().map_err(unavailable)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Database) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(unavailable)?
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn decode(bytes: &[u8]) -> StoreResult<Item> {
+    serde_json::from_slice(bytes).map_err(unavailable)
+}
+
+fn encode(item: &Item) -> Vec<u8> {
+    serde_json::to_vec(item).expect("a JSON map always serialises")
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        let key = key.clone();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(ITEMS).map_err(unavailable)?;
+            let found = table
+                .get((key.pk.as_str(), key.sk.as_str()))
+                .map_err(unavailable)?;
+            found.map(|v| decode(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
+        let query = query.clone();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(ITEMS).map_err(unavailable)?;
+            let pk = query.pk.as_str();
+            let (lo, hi): (&str, Option<&str>) = match &query.range {
+                SkRange::BeginsWith(prefix) => (prefix, None),
+                SkRange::Between(lo, hi) => (lo, Some(hi)),
+                SkRange::AtLeast(lo) => (lo, None),
+            };
+            let range = table.range((pk, lo)..).map_err(unavailable)?;
+            let past_cursor = |sk: &str| match &query.after {
+                None => true,
+                Some(after) if query.descending => sk < after.as_str(),
+                Some(after) => sk > after.as_str(),
+            };
+            // Ascending: stream from the lower bound and stop at the limit.
+            // Descending: collect the range, then walk it backwards.
+            let mut selected = Vec::new();
+            let mut rows = Vec::new();
+            for entry in range {
+                let (k, v) = entry.map_err(unavailable)?;
+                let (entry_pk, sk) = k.value();
+                if entry_pk != pk || !query.range.contains(sk) || hi.is_some_and(|hi| sk > hi) {
+                    break;
+                }
+                if query.descending {
+                    rows.push((sk.to_owned(), v.value().to_vec()));
+                } else if past_cursor(sk) {
+                    selected.push(decode(v.value())?);
+                    if selected.len() >= query.limit {
+                        break;
+                    }
+                }
+            }
+            for (sk, bytes) in rows.iter().rev() {
+                if selected.len() >= query.limit {
+                    break;
+                }
+                if past_cursor(sk) {
+                    selected.push(decode(bytes)?);
+                }
+            }
+            Ok(selected)
+        })
+        .await
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> StoreResult<()> {
+        let keys = validate_batch(&writes)?;
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(unavailable)?;
+            {
+                let mut table = txn.open_table(ITEMS).map_err(unavailable)?;
+                let mut current = Vec::with_capacity(writes.len());
+                let mut failed = Vec::new();
+                for (index, (write, key)) in writes.iter().zip(&keys).enumerate() {
+                    let existing = table
+                        .get((key.pk.as_str(), key.sk.as_str()))
+                        .map_err(unavailable)?
+                        .map(|v| decode(v.value()))
+                        .transpose()?;
+                    if let Some(condition) = write.condition()
+                        && !condition.holds(existing.as_ref())
+                    {
+                        failed.push(index);
+                    }
+                    current.push(existing);
+                }
+                if !failed.is_empty() {
+                    // Dropping the transaction without commit aborts it.
+                    return Err(StoreError::ConditionFailed { failed });
+                }
+                for ((write, key), existing) in writes.into_iter().zip(&keys).zip(current) {
+                    let k = (key.pk.as_str(), key.sk.as_str());
+                    match write {
+                        Write::Put { item, .. } => {
+                            table
+                                .insert(k, encode(&item).as_slice())
+                                .map_err(unavailable)?;
+                        }
+                        Write::Update { set, remove, .. } => {
+                            let mut item = existing.unwrap_or_else(|| {
+                                let mut fresh = Item::new();
+                                fresh.insert(PK.into(), Value::String(key.pk.clone()));
+                                fresh.insert(SK.into(), Value::String(key.sk.clone()));
+                                fresh
+                            });
+                            item.extend(set);
+                            for name in remove {
+                                item.remove(&name);
+                            }
+                            table
+                                .insert(k, encode(&item).as_slice())
+                                .map_err(unavailable)?;
+                        }
+                        Write::Delete { .. } => {
+                            table.remove(k).map_err(unavailable)?;
+                        }
+                        Write::Check { .. } => {}
+                    }
+                }
+            }
+            txn.commit().map_err(unavailable)
+        })
+        .await
+    }
+}
