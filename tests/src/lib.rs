@@ -1,1 +1,227 @@
+//! Test equipment shared by the integration tests: the moto endpoint, fresh
+//! DynamoDB tables, stores of both kinds, an in-process `lms-zoom-local`, and
+//! a capture of every log line the suite writes.
 
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lms_zoom::store::{DynamoStore, EmbeddedStore, Store};
+use lms_zoom::{AppConfig, telemetry};
+use lms_zoom_local::{Args, Server, StoreKind};
+
+/// The moto server the test script started. Panics (never skips) without one.
+pub fn moto_endpoint() -> String {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "AWS_ENDPOINT_URL is not set: these tests need a moto server. Run infra/scripts/test.sh"
+        ),
+    }
+}
+
+/// AWS SDK configuration pointing at moto.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    moto_endpoint();
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// A DynamoDB store on a table of its own, created in moto.
+pub async fn dynamo_store() -> DynamoStore {
+    let sdk = aws_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), unique("lmsz-test"));
+    store
+        .ensure_table()
+        .await
+        .expect("create the table in moto");
+    store
+}
+
+/// An embedded store in a temporary directory (kept alive by the returned guard).
+pub fn embedded_store() -> (EmbeddedStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = EmbeddedStore::open(dir.path()).expect("open embedded store");
+    (store, dir)
+}
+
+/// A store of either kind, for suites that must pass on both.
+pub struct AnyStore {
+    pub store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn store_of(kind: StoreKind) -> AnyStore {
+    match kind {
+        StoreKind::Embedded => {
+            let (store, dir) = embedded_store();
+            AnyStore {
+                store: Arc::new(store),
+                _dir: Some(dir),
+            }
+        }
+        StoreKind::Aws => AnyStore {
+            store: Arc::new(dynamo_store().await),
+            _dir: None,
+        },
+    }
+}
+
+/// Every log line written by this test binary, in order.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Installs the production JSON log format at `debug` into a capture, once.
+pub fn logs() -> LogCapture {
+    static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let capture = LogCapture::default();
+            telemetry::init_with(capture.clone(), "debug");
+            capture
+        })
+        .clone()
+}
+
+/// Where a test server keeps its data.
+pub enum Backend {
+    Embedded(tempfile::TempDir),
+    Aws { table: String, prefix: String },
+}
+
+impl Backend {
+    pub fn embedded() -> Self {
+        Backend::Embedded(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// A fresh table and secrets prefix in moto.
+    pub fn aws() -> Self {
+        moto_endpoint();
+        Backend::Aws {
+            table: unique("lmsz-api"),
+            prefix: format!("{}/", unique("lmsz")),
+        }
+    }
+
+    pub fn of(kind: StoreKind) -> Self {
+        match kind {
+            StoreKind::Embedded => Self::embedded(),
+            StoreKind::Aws => Self::aws(),
+        }
+    }
+
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        match self {
+            Backend::Embedded(dir) => Some(dir.path().to_path_buf()),
+            Backend::Aws { .. } => None,
+        }
+    }
+
+    fn args(&self) -> Args {
+        let (store, data_dir) = match self {
+            Backend::Embedded(dir) => (StoreKind::Embedded, dir.path().to_path_buf()),
+            Backend::Aws { .. } => (StoreKind::Aws, PathBuf::from("./unused")),
+        };
+        Args {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            store,
+            data_dir,
+        }
+    }
+
+    fn config(&self) -> AppConfig {
+        let (table, prefix) = match self {
+            Backend::Embedded(_) => ("lms-zoom", "lms-zoom/"),
+            Backend::Aws { table, prefix } => (table.as_str(), prefix.as_str()),
+        };
+        AppConfig::from_lookup(|name| match name {
+            "TABLE_NAME" => Some(table.to_owned()),
+            "SECRETS_PREFIX" => Some(prefix.to_owned()),
+            _ => None,
+        })
+        .expect("test configuration")
+    }
+}
+
+/// `lms-zoom-local` running in this process on a random loopback port.
+pub struct TestServer {
+    pub backend: Backend,
+    pub base: String,
+    pub http: reqwest::Client,
+    server: Option<Server>,
+    token: Option<String>,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with_token(backend, None).await
+    }
+
+    pub async fn start_with_token(backend: Backend, token: Option<&str>) -> Self {
+        logs();
+        let server = lms_zoom_local::start(
+            &backend.args(),
+            backend.config(),
+            token.map(lms_zoom::secrets::Secret::new),
+        )
+        .await
+        .expect("start lms-zoom-local");
+        Self {
+            base: format!("http://{}", server.addr),
+            backend,
+            http: reqwest::Client::new(),
+            server: Some(server),
+            token: token.map(str::to_owned),
+        }
+    }
+
+    /// Stops the server (releasing the store) and starts it again on the same data.
+    pub async fn restart(mut self) -> Self {
+        self.server.take().unwrap().stop().await.expect("stop");
+        let backend = std::mem::replace(
+            &mut self.backend,
+            Backend::Aws {
+                table: String::new(),
+                prefix: String::new(),
+            },
+        );
+        Self::start_with_token(backend, self.token.as_deref()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn secrets_prefix(&self) -> String {
+        self.backend.config().secrets_prefix
+    }
+
+    pub fn table(&self) -> String {
+        self.backend.config().table_name
+    }
+}

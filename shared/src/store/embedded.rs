@@ -18,6 +18,9 @@ const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items"
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "store.redb";
 
+const OPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+const OPEN_RETRY: std::time::Duration = std::time::Duration::from_millis(25);
+
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
@@ -27,7 +30,20 @@ impl EmbeddedStore {
     /// Opens (or creates) `store.redb` in `data_dir`, creating the directory.
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(unavailable)?;
-        let db = Database::create(data_dir.join(DB_FILE)).map_err(unavailable)?;
+        let path = data_dir.join(DB_FILE);
+        // A process (or server) that is shutting down may hold the file for a
+        // moment longer: wait a little before calling it a conflict.
+        let mut waited = std::time::Duration::ZERO;
+        let db = loop {
+            match Database::create(&path) {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) if waited < OPEN_WAIT => {
+                    std::thread::sleep(OPEN_RETRY);
+                    waited += OPEN_RETRY;
+                }
+                Err(e) => return Err(unavailable(format!("{}: {e}", path.display()))),
+            }
+        };
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(ITEMS).map_err(unavailable)?;
         txn.commit().map_err(unavailable)?;
