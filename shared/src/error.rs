@@ -5,6 +5,7 @@ use crate::domain::validation::{FieldError, Problems};
 use crate::repo::RepoError;
 use crate::secrets::SecretError;
 use crate::store::StoreError;
+use crate::zoom::ZoomError;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
@@ -35,6 +36,15 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
+    #[error("zoom rate limited")]
+    ZoomRateLimited { retry_after_secs: u64 },
+    #[error("zoom error {zoom_code:?}: {zoom_message}")]
+    ZoomError {
+        zoom_code: Option<i64>,
+        zoom_message: String,
+    },
+    #[error("zoom unavailable: {0}")]
+    ZoomUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -51,7 +61,9 @@ impl AppError {
             AppError::PayloadTooLarge => 413,
             AppError::UnsupportedMediaType => 415,
             AppError::Validation(_) => 422,
-            AppError::StoreUnavailable(_) => 503,
+            AppError::StoreUnavailable(_) | AppError::ZoomUnavailable(_) => 503,
+            AppError::ZoomRateLimited { .. } => 429,
+            AppError::ZoomError { .. } => 502,
             AppError::Internal(_) => 500,
         }
     }
@@ -70,13 +82,21 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::StoreUnavailable(_) => "store_unavailable",
+            AppError::ZoomRateLimited { .. } => "zoom_rate_limited",
+            AppError::ZoomError { .. } => "zoom_error",
+            AppError::ZoomUnavailable(_) => "zoom_unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }
 
     /// Seconds after which a retry makes sense, for 503s.
-    pub fn retry_after(&self) -> Option<u32> {
-        matches!(self, AppError::StoreUnavailable(_)).then_some(1)
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::StoreUnavailable(_) => Some(1),
+            AppError::ZoomUnavailable(_) => Some(5),
+            AppError::ZoomRateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
     }
 
     /// Field problems of a request body: wrong JSON types are a malformed
@@ -113,11 +133,74 @@ impl From<RepoError> for AppError {
     }
 }
 
+impl From<ZoomError> for AppError {
+    fn from(e: ZoomError) -> Self {
+        match e {
+            ZoomError::RateLimited { retry_after, .. } => AppError::ZoomRateLimited {
+                // Round up: never tell a caller to come back too early.
+                retry_after_secs: retry_after
+                    .map_or(1, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
+                    .max(1),
+            },
+            ZoomError::Timeout | ZoomError::Unreachable(_) => {
+                AppError::ZoomUnavailable(e.to_string())
+            }
+            ZoomError::Api { status, .. } if status >= 500 => {
+                AppError::ZoomUnavailable(e.to_string())
+            }
+            ZoomError::Api { code, message, .. } => AppError::ZoomError {
+                zoom_code: code,
+                zoom_message: message,
+            },
+            ZoomError::OAuth { error, reason, .. } => AppError::ZoomError {
+                zoom_code: None,
+                zoom_message: format!("{error}: {reason}"),
+            },
+            ZoomError::InvalidResponse(detail) => AppError::ZoomError {
+                zoom_code: None,
+                zoom_message: detail,
+            },
+        }
+    }
+}
+
 impl From<SecretError> for AppError {
     fn from(e: SecretError) -> Self {
         match e {
             SecretError::Unavailable(detail) => AppError::StoreUnavailable(detail),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn zoom_errors_map_to_problems() {
+        let limited = AppError::from(ZoomError::RateLimited {
+            retry_after: Some(Duration::from_millis(1500)),
+            daily: false,
+            message: String::new(),
+        });
+        assert_eq!(
+            (limited.status(), limited.code(), limited.retry_after()),
+            (429, "zoom_rate_limited", Some(2))
+        );
+        let down = AppError::from(ZoomError::Api {
+            status: 503,
+            code: None,
+            message: "x".into(),
+        });
+        assert_eq!((down.status(), down.code()), (503, "zoom_unavailable"));
+        let odd = AppError::from(ZoomError::Api {
+            status: 400,
+            code: Some(3003),
+            message: "not host".into(),
+        });
+        assert_eq!((odd.status(), odd.code()), (502, "zoom_error"));
+        assert_eq!(AppError::from(ZoomError::Timeout).status(), 503);
     }
 }

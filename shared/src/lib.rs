@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod zoom;
 
 pub use config::AppConfig;
 pub use error::AppError;

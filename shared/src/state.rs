@@ -5,18 +5,21 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::app::LicenseService;
+use crate::app::verify::Verifier;
 use crate::config::AppConfig;
 use crate::repo::LicenseRepo;
 use crate::secrets::{
     EmbeddedSecretStore, SecretCache, SecretError, SecretStore, SecretsManagerStore, cache,
 };
 use crate::store::{DynamoStore, EmbeddedStore, Store, StoreError};
+use crate::zoom::{ZoomClient, ZoomSettings};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<AppConfig>,
     pub store: Arc<dyn Store>,
     pub secrets: SecretCache,
+    pub zoom: ZoomClient,
     pub licenses: LicenseService,
 }
 
@@ -35,15 +38,21 @@ impl AppState {
         secret_store: Arc<dyn SecretStore>,
     ) -> Self {
         let secrets = SecretCache::new(secret_store, cache::DEFAULT_TTL);
+        let zoom = ZoomClient::new(ZoomSettings::new(
+            config.zoom_api_url.clone(),
+            config.zoom_oauth_url.clone(),
+        ));
         let licenses = LicenseService::new(
             LicenseRepo::new(store.clone()),
             secrets.clone(),
             config.secrets_prefix.clone(),
+            Verifier::new(zoom.clone()),
         );
         Self {
             config: Arc::new(config),
             store,
             secrets,
+            zoom,
             licenses,
         }
     }

@@ -8,6 +8,42 @@ use std::sync::{Arc, Mutex, OnceLock};
 use lms_zoom::store::{DynamoStore, EmbeddedStore, Store};
 use lms_zoom::{AppConfig, telemetry};
 use lms_zoom_local::{Args, Server, StoreKind};
+use zoom_emulator::{Account, Emulator, EmulatorConfig, User};
+
+/// Every scope lms-zoom asks admins for (granular, admin level).
+pub const ALL_SCOPES: &[&str] = &[
+    "meeting:write:meeting:admin",
+    "meeting:read:meeting:admin",
+    "meeting:update:meeting:admin",
+    "meeting:delete:meeting:admin",
+    "meeting:read:list_meetings:admin",
+    "user:read:user:admin",
+    "user:read:token:admin",
+    "cloud_recording:read:list_recording_files:admin",
+];
+
+/// Credentials of the emulator's test account (what `license_body`s use).
+pub const ACCOUNT_ID: &str = "AcC-123_xyz";
+pub const CLIENT_ID: &str = "cLiEnT1d";
+pub const CLIENT_SECRET: &str = "client-secret-VALUE-9f8e7d";
+pub const HOST_EMAIL: &str = "teacher@example.com";
+pub const HOST_ID: &str = "teacherUserId01";
+
+/// The emulator's test account: every scope, a licensed host, a Basic and an inactive user.
+pub fn test_account() -> Account {
+    Account::new(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET)
+        .with_scopes(ALL_SCOPES)
+        .with_user(User::licensed(HOST_ID, HOST_EMAIL))
+        .with_user(User::basic("basicUserId01", "basic@example.com"))
+        .with_user(User::licensed("inactiveUser01", "inactive@example.com").with_status("inactive"))
+}
+
+pub fn test_zoom() -> EmulatorConfig {
+    EmulatorConfig {
+        accounts: vec![test_account()],
+        ..EmulatorConfig::demo()
+    }
+}
 
 /// The moto server the test script started. Panics (never skips) without one.
 pub fn moto_endpoint() -> String {
@@ -151,10 +187,11 @@ impl Backend {
             listen: "127.0.0.1:0".parse().unwrap(),
             store,
             data_dir,
+            zoom_emulator: false,
         }
     }
 
-    fn config(&self) -> AppConfig {
+    fn config(&self, zoom: &Emulator) -> AppConfig {
         let (table, prefix) = match self {
             Backend::Embedded(_) => ("lms-zoom", "lms-zoom/"),
             Backend::Aws { table, prefix } => (table.as_str(), prefix.as_str()),
@@ -162,31 +199,46 @@ impl Backend {
         AppConfig::from_lookup(|name| match name {
             "TABLE_NAME" => Some(table.to_owned()),
             "SECRETS_PREFIX" => Some(prefix.to_owned()),
+            "ZOOM_API_URL" => Some(zoom.api_url()),
+            "ZOOM_OAUTH_URL" => Some(zoom.oauth_url()),
             _ => None,
         })
         .expect("test configuration")
     }
 }
 
-/// `lms-zoom-local` running in this process on a random loopback port.
+/// `lms-zoom-local` running in this process on a random loopback port,
+/// talking to a Zoom emulator of its own.
 pub struct TestServer {
     pub backend: Backend,
     pub base: String,
     pub http: reqwest::Client,
+    pub zoom: Emulator,
     server: Option<Server>,
     token: Option<String>,
 }
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
-        Self::start_with_token(backend, None).await
+        Self::start_with(backend, None, test_zoom()).await
     }
 
     pub async fn start_with_token(backend: Backend, token: Option<&str>) -> Self {
+        Self::start_with(backend, token, test_zoom()).await
+    }
+
+    pub async fn start_with(backend: Backend, token: Option<&str>, zoom: EmulatorConfig) -> Self {
+        let zoom = Emulator::start(zoom)
+            .await
+            .expect("start the Zoom emulator");
+        Self::serve(backend, token, zoom).await
+    }
+
+    async fn serve(backend: Backend, token: Option<&str>, zoom: Emulator) -> Self {
         logs();
         let server = lms_zoom_local::start(
             &backend.args(),
-            backend.config(),
+            backend.config(&zoom),
             token.map(lms_zoom::secrets::Secret::new),
         )
         .await
@@ -195,22 +247,24 @@ impl TestServer {
             base: format!("http://{}", server.addr),
             backend,
             http: reqwest::Client::new(),
+            zoom,
             server: Some(server),
             token: token.map(str::to_owned),
         }
     }
 
-    /// Stops the server (releasing the store) and starts it again on the same data.
-    pub async fn restart(mut self) -> Self {
-        self.server.take().unwrap().stop().await.expect("stop");
-        let backend = std::mem::replace(
-            &mut self.backend,
-            Backend::Aws {
-                table: String::new(),
-                prefix: String::new(),
-            },
-        );
-        Self::start_with_token(backend, self.token.as_deref()).await
+    /// Stops the server (releasing the store) and starts it again on the same
+    /// data and the same Zoom.
+    pub async fn restart(self) -> Self {
+        let TestServer {
+            backend,
+            zoom,
+            mut server,
+            token,
+            ..
+        } = self;
+        server.take().unwrap().stop().await.expect("stop");
+        Self::serve(backend, token.as_deref(), zoom).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -218,10 +272,10 @@ impl TestServer {
     }
 
     pub fn secrets_prefix(&self) -> String {
-        self.backend.config().secrets_prefix
+        self.backend.config(&self.zoom).secrets_prefix
     }
 
     pub fn table(&self) -> String {
-        self.backend.config().table_name
+        self.backend.config(&self.zoom).table_name
     }
 }

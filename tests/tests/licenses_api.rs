@@ -126,7 +126,7 @@ macro_rules! on_both_stores {
 
 on_both_stores!(
     create_read_list_patch_delete,
-    verify_parameter_is_accepted,
+    verify_parameter_controls_verification,
     another_academy_sees_nothing,
     names_are_unique_per_academy_ignoring_case,
     concurrent_creates_of_one_name_have_one_winner,
@@ -166,7 +166,8 @@ async fn create_read_list_patch_delete(kind: StoreKind) {
     );
     assert_eq!(license["hostUser"], "teacher@example.com");
     assert_eq!(license["maxConcurrentMeetings"], 2);
-    assert_eq!(license["status"], "unverified");
+    assert_eq!(license["status"], "verified", "{}", license["verification"]);
+    assert_eq!(license["zoomUserId"], lms_zoom_tests::HOST_ID);
     assert_eq!(license["version"], 1);
     for secret in [
         "clientSecret",
@@ -248,9 +249,13 @@ async fn create_read_list_patch_delete(kind: StoreKind) {
     );
 }
 
-async fn verify_parameter_is_accepted(kind: StoreKind) {
+async fn verify_parameter_controls_verification(kind: StoreKind) {
     let server = TestServer::start(Backend::of(kind)).await;
-    for (query, name) in [("?verify=false", "one"), ("?verify=true", "two")] {
+    for (query, name, status) in [
+        ("?verify=false", "one", "unverified"),
+        ("?verify=true", "two", "verified"),
+        ("", "three", "verified"),
+    ] {
         let answer = call(
             &server,
             Method::POST,
@@ -260,8 +265,21 @@ async fn verify_parameter_is_accepted(kind: StoreKind) {
         )
         .await;
         assert_eq!(answer.status, StatusCode::CREATED);
-        assert_eq!(answer.body["status"], "unverified");
+        assert_eq!(answer.body["status"], status, "{query}");
+        assert_eq!(
+            answer.body["verification"].is_null(),
+            status == "unverified"
+        );
     }
+    call(
+        &server,
+        Method::POST,
+        "/v1/academies/a1/licenses?verify=maybe",
+        Some(license_body("four")),
+        &[],
+    )
+    .await
+    .problem(422, "validation_failed");
 }
 
 async fn another_academy_sees_nothing(kind: StoreKind) {
@@ -651,7 +669,12 @@ async fn patch_rotates_secrets_into_a_new_version(kind: StoreKind) {
     assert_eq!(rotated.body["sdkSecretHint"], "…2b3c");
     assert_eq!(rotated.body["webhookSecretConfigured"], false);
     assert_eq!(rotated.body["version"], 2);
-    assert_eq!(rotated.body["status"], "unverified");
+    // Re-verified with the new secret, which Zoom does not know.
+    assert_eq!(rotated.body["status"], "invalid");
+    assert_eq!(
+        rotated.body["verification"]["checks"][0]["code"],
+        "invalid_client"
+    );
 
     let secret_name = format!("{}academies/a1/licenses/{id}", server.secrets_prefix());
     let versions = secret_versions(&server, &secret_name).await;

@@ -15,6 +15,7 @@ use lms_zoom::{AppConfig, AppState};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use zoom_emulator::{Emulator, EmulatorConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreKind {
@@ -36,6 +37,9 @@ pub struct Args {
     /// Directory of the embedded store.
     #[arg(long, default_value = "./.lms-zoom")]
     pub data_dir: PathBuf,
+    /// Start the Zoom emulator in-process and talk to it instead of Zoom.
+    #[arg(long)]
+    pub zoom_emulator: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +86,8 @@ pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
 /// A running server; dropping it does not stop it, [`Server::stop`] does.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The in-process Zoom emulator, with `--zoom-emulator`.
+    pub zoom: Option<Emulator>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -90,7 +96,11 @@ impl Server {
     /// Stops accepting, lets requests in flight finish, and releases the store.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
-        self.task.await.unwrap_or(Ok(()))
+        let result = self.task.await.unwrap_or(Ok(()));
+        if let Some(zoom) = self.zoom {
+            zoom.stop().await;
+        }
+        result
     }
 
     /// Serves until the task ends (for the binary).
@@ -116,6 +126,7 @@ pub async fn serve(args: &Args, app: Router) -> Result<Server, LocalError> {
     });
     Ok(Server {
         addr,
+        zoom: None,
         shutdown,
         task,
     })
@@ -124,9 +135,40 @@ pub async fn serve(args: &Args, app: Router) -> Result<Server, LocalError> {
 /// Everything the binary does before printing its address.
 pub async fn start(
     args: &Args,
-    config: AppConfig,
+    mut config: AppConfig,
     api_token: Option<Secret>,
 ) -> Result<Server, LocalError> {
+    let zoom = if args.zoom_emulator {
+        let zoom = Emulator::start(EmulatorConfig::demo()).await?;
+        config.zoom_api_url = zoom.api_url();
+        config.zoom_oauth_url = zoom.oauth_url();
+        Some(zoom)
+    } else {
+        None
+    };
     let state = state(args, config).await?;
-    serve(args, app(state, api_token)).await
+    let mut server = serve(args, app(state, api_token)).await?;
+    server.zoom = zoom;
+    Ok(server)
+}
+
+/// What a person needs to try the API against the emulator.
+pub fn demo_credentials_text(zoom: &Emulator) -> String {
+    let demo = EmulatorConfig::demo();
+    let mut text = format!(
+        "zoom emulator at {} (Zoom API {})\n",
+        zoom.base_url(),
+        zoom.api_url()
+    );
+    for account in &demo.accounts {
+        text.push_str(&format!(
+            "demo license: accountId={} clientId={} clientSecret={}",
+            account.account_id, account.client_id, account.client_secret
+        ));
+        if let Some(user) = account.users.first() {
+            text.push_str(&format!(" hostUser={}", user.email));
+        }
+        text.push('\n');
+    }
+    text
 }

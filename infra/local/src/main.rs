@@ -4,6 +4,7 @@ use clap::Parser;
 use lms_zoom::secrets::Secret;
 use lms_zoom::{AppConfig, telemetry};
 use lms_zoom_local::{Args, start};
+use std::io::Write as _;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -24,6 +25,10 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("listening on http://{}", server.addr);
+    if let Some(zoom) = &server.zoom {
+        print!("{}", lms_zoom_local::demo_credentials_text(zoom));
+    }
+    let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
     match server.stop().await {
         Ok(()) => std::process::ExitCode::SUCCESS,

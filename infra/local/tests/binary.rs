@@ -21,6 +21,9 @@ fn start(data_dir: &std::path::Path) -> Running {
         ])
         .arg(data_dir)
         .env("RUST_LOG", "debug")
+        // Zoom is not reachable from tests: a closed local port says so at once.
+        .env("ZOOM_OAUTH_URL", "http://127.0.0.1:9/oauth/token")
+        .env("ZOOM_API_URL", "http://127.0.0.1:9/v2")
         .env_remove("LMS_ZOOM_API_TOKEN")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,6 +108,11 @@ async fn binary_serves_logs_json_and_keeps_data_across_restarts() {
     let body: serde_json::Value = read.json().await.unwrap();
     assert_eq!(body["name"], "Bin");
     assert_eq!(body["clientSecretHint"], "…0042");
+    assert_eq!(body["status"], "unverified");
+    assert_eq!(
+        body["verification"]["checks"][0]["code"],
+        "zoom_unreachable"
+    );
     stop(running);
 }
 

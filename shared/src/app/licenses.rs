@@ -4,10 +4,11 @@
 
 use chrono::Utc;
 
+use super::verify::Verifier;
 use crate::domain::license::{License, LicensePatch, NewLicense};
 use crate::error::AppError;
 use crate::repo::{LicensePage, LicenseRepo, RepoError};
-use crate::secrets::SecretCache;
+use crate::secrets::{LicenseSecrets, SecretCache};
 
 /// Attempts at a read-modify-write before giving up on a busy license.
 const WRITE_ATTEMPTS: usize = 5;
@@ -17,6 +18,7 @@ pub struct LicenseService {
     repo: LicenseRepo,
     secrets: SecretCache,
     secrets_prefix: String,
+    verifier: Verifier,
 }
 
 /// What `If-Match` asked for.
@@ -44,12 +46,27 @@ pub fn new_license_id() -> String {
 }
 
 impl LicenseService {
-    pub fn new(repo: LicenseRepo, secrets: SecretCache, secrets_prefix: impl Into<String>) -> Self {
+    pub fn new(
+        repo: LicenseRepo,
+        secrets: SecretCache,
+        secrets_prefix: impl Into<String>,
+        verifier: Verifier,
+    ) -> Self {
         Self {
             repo,
             secrets,
             secrets_prefix: secrets_prefix.into(),
+            verifier,
         }
+    }
+
+    /// The secret values a license uses (the version it names).
+    pub async fn secrets_of(
+        &self,
+        license: &License,
+    ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
+        let name = self.secret_name(&license.academy_id, &license.license_id);
+        Ok(self.secrets.get(&name, &license.secret_version).await?)
     }
 
     pub fn secret_name(&self, academy_id: &str, license_id: &str) -> String {
@@ -59,12 +76,22 @@ impl LicenseService {
         )
     }
 
-    pub async fn create(&self, academy_id: &str, new: NewLicense) -> Result<License, AppError> {
+    /// Creates a license; with `verify`, Zoom is asked first and the report stored with it.
+    pub async fn create(
+        &self,
+        academy_id: &str,
+        new: NewLicense,
+        verify: bool,
+    ) -> Result<License, AppError> {
         let license_id = new_license_id();
         let secret_name = self.secret_name(academy_id, &license_id);
         let version = self.secrets.create(&secret_name, &new.secrets).await?;
         let now = Utc::now();
-        let (license, _) = new.into_license(license_id, academy_id.to_owned(), version, now);
+        let (mut license, secrets) =
+            new.into_license(license_id, academy_id.to_owned(), version, now);
+        if verify {
+            license.record_verification(self.verifier.verify(&license, &secrets).await);
+        }
         if let Err(e) = self.repo.insert(&license).await {
             // No license refers to the secret: take it back at once.
             if let Err(discard) = self.secrets.discard(&secret_name).await {
@@ -98,6 +125,7 @@ impl LicenseService {
         license_id: &str,
         precondition: Precondition,
         patch: LicensePatch,
+        verify: bool,
     ) -> Result<License, AppError> {
         for _ in 0..WRITE_ATTEMPTS {
             let current = self.get(academy_id, license_id).await?;
@@ -107,6 +135,7 @@ impl LicenseService {
                 });
             }
             let mut next = patch.apply(&current);
+            let mut secrets = None;
             if patch.touches_secrets() {
                 let name = self.secret_name(academy_id, license_id);
                 let old = self.secrets.get(&name, &current.secret_version).await?;
@@ -116,10 +145,23 @@ impl LicenseService {
                     // it, readers keep using the version the license names.
                     next.secret_version = self.secrets.put_version(&name, &new).await?;
                     next.set_secret_hints(&new);
+                    secrets = Some(std::sync::Arc::new(new));
+                } else {
+                    secrets = Some(old);
                 }
             }
             if next == current {
                 return Ok(current);
+            }
+            if next.credentials_differ(&current) {
+                next.reset_verification();
+                if verify {
+                    let secrets = match secrets {
+                        Some(s) => s,
+                        None => self.secrets_of(&current).await?,
+                    };
+                    next.record_verification(self.verifier.verify(&next, &secrets).await);
+                }
             }
             next.version = current.version + 1;
             next.updated_at = Utc::now();
@@ -135,6 +177,27 @@ impl LicenseService {
                     });
                 }
                 // Changed meanwhile and the caller did not pin a version: apply the patch again.
+                Err(RepoError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::StoreUnavailable(
+            "the license kept changing".into(),
+        ))
+    }
+
+    /// Verifies the license as it is now and stores the report.
+    pub async fn verify(&self, academy_id: &str, license_id: &str) -> Result<License, AppError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.get(academy_id, license_id).await?;
+            let secrets = self.secrets_of(&current).await?;
+            let mut next = current.clone();
+            next.record_verification(self.verifier.verify(&current, &secrets).await);
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            match self.repo.replace(&current, &next).await {
+                Ok(()) => return Ok(next),
+                // Changed while Zoom was asked: verify what it is now.
                 Err(RepoError::VersionConflict) => continue,
                 Err(e) => return Err(e.into()),
             }

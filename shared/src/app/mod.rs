@@ -1,5 +1,6 @@
 //! Use cases: what a request does, over the repositories and the secret store.
 
 pub mod licenses;
+pub mod verify;
 
 pub use licenses::LicenseService;

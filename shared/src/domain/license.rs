@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::validation::{Field, Problems, Reader, Rule};
+use super::verification::Verification;
 use crate::secrets::{LicenseSecrets, Secret};
 
 pub const NAME_MAX_CHARS: usize = 100;
@@ -55,35 +56,11 @@ pub struct License {
     pub max_concurrent_meetings: u8,
     pub status: LicenseStatus,
     #[serde(default)]
-    pub verification: Option<Value>,
+    pub verification: Option<Verification>,
     pub version: u64,
     pub secret_version: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// The license as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LicenseView<'a> {
-    pub license_id: &'a str,
-    pub academy_id: &'a str,
-    pub name: &'a str,
-    pub account_id: &'a str,
-    pub client_id: &'a str,
-    pub sdk_key: &'a str,
-    pub client_secret_hint: &'a str,
-    pub sdk_secret_hint: &'a str,
-    pub webhook_secret_configured: bool,
-    pub webhook_url: String,
-    pub host_user: &'a str,
-    pub zoom_user_id: Option<&'a str>,
-    pub max_concurrent_meetings: u8,
-    pub status: LicenseStatus,
-    pub verification: Option<&'a Value>,
-    pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
 }
 
 pub fn rfc3339(t: &DateTime<Utc>) -> String {
@@ -100,32 +77,34 @@ impl License {
         }
     }
 
-    pub fn view(&self, public_base_url: Option<&str>) -> LicenseView<'_> {
-        LicenseView {
-            license_id: &self.license_id,
-            academy_id: &self.academy_id,
-            name: &self.name,
-            account_id: &self.account_id,
-            client_id: &self.client_id,
-            sdk_key: &self.sdk_key,
-            client_secret_hint: &self.client_secret_hint,
-            sdk_secret_hint: &self.sdk_secret_hint,
-            webhook_secret_configured: self.webhook_secret_configured,
-            webhook_url: self.webhook_url(public_base_url),
-            host_user: &self.host_user,
-            zoom_user_id: self.zoom_user_id.as_deref(),
-            max_concurrent_meetings: self.max_concurrent_meetings,
-            status: self.status,
-            verification: self.verification.as_ref(),
-            version: self.version,
-            created_at: rfc3339(&self.created_at),
-            updated_at: rfc3339(&self.updated_at),
-        }
-    }
-
     /// The key under which names are unique within an academy.
     pub fn name_key(&self) -> String {
         name_key(&self.name)
+    }
+
+    /// Takes in a verification report: status, report and the host's Zoom user id.
+    pub fn record_verification(&mut self, report: Verification) {
+        self.status = report.status;
+        if let Some(user) = &report.zoom_user {
+            self.zoom_user_id = Some(user.id.clone());
+        }
+        self.verification = Some(report);
+    }
+
+    /// Whether Zoom credentials, secrets or the host differ between two states.
+    pub fn credentials_differ(&self, other: &License) -> bool {
+        self.account_id != other.account_id
+            || self.client_id != other.client_id
+            || self.sdk_key != other.sdk_key
+            || self.host_user != other.host_user
+            || self.secret_version != other.secret_version
+    }
+
+    /// Forgets the verification (credentials changed and were not checked).
+    pub fn reset_verification(&mut self) {
+        self.status = LicenseStatus::Unverified;
+        self.verification = None;
+        self.zoom_user_id = None;
     }
 
     /// Records the hints of (new) secret values.
@@ -227,8 +206,8 @@ impl LicensePatch {
         }
     }
 
-    /// The license after this patch, without touching version or timestamps.
-    /// A change of Zoom credentials or host user makes it unverified again.
+    /// The license after this patch, without touching version, timestamps,
+    /// secrets or verification.
     pub fn apply(&self, current: &License) -> License {
         let mut next = current.clone();
         let set = |target: &mut String, value: &Option<String>| {
@@ -243,17 +222,6 @@ impl LicensePatch {
         set(&mut next.host_user, &self.host_user);
         if let Some(max) = self.max_concurrent_meetings {
             next.max_concurrent_meetings = max;
-        }
-        let credentials_changed = next.account_id != current.account_id
-            || next.client_id != current.client_id
-            || next.sdk_key != current.sdk_key
-            || next.host_user != current.host_user
-            || self.client_secret.is_some()
-            || self.sdk_secret.is_some();
-        if credentials_changed {
-            next.status = LicenseStatus::Unverified;
-            next.verification = None;
-            next.zoom_user_id = None;
         }
         next
     }
@@ -481,23 +449,23 @@ mod tests {
     }
 
     #[test]
-    fn credential_change_resets_verification() {
-        let (mut license, _) = parse_create(object(full())).unwrap().into_license(
+    fn credential_changes_are_detected() {
+        let (license, _) = parse_create(object(full())).unwrap().into_license(
             "lic_1".into(),
             "a1".into(),
             "v1".into(),
             Utc::now(),
         );
-        license.status = LicenseStatus::Verified;
-        license.zoom_user_id = Some("u1".into());
         let renamed = parse_patch(object(json!({"name":"Otra"})))
             .unwrap()
             .apply(&license);
-        assert_eq!(renamed.status, LicenseStatus::Verified);
-        let rekeyed = parse_patch(object(json!({"clientSecret":"new"})))
+        assert!(!renamed.credentials_differ(&license));
+        let rehosted = parse_patch(object(json!({"hostUser":"x@y.com"})))
             .unwrap()
             .apply(&license);
-        assert_eq!(rekeyed.status, LicenseStatus::Unverified);
-        assert_eq!(rekeyed.zoom_user_id, None);
+        assert!(rehosted.credentials_differ(&license));
+        let mut rotated = license.clone();
+        rotated.secret_version = "v2".into();
+        assert!(rotated.credentials_differ(&license));
     }
 }

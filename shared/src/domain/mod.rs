@@ -2,3 +2,4 @@
 
 pub mod license;
 pub mod validation;
+pub mod verification;

@@ -18,6 +18,8 @@ pub enum Rule {
     NotEmailOrUserId,
     InvalidCursor,
     InvalidAcademyId,
+    NotBoolean,
+    InvalidQuery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

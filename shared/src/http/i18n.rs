@@ -76,6 +76,9 @@ impl Lang {
             AppError::StoreUnavailable(_) => {
                 ("Storage unavailable", "Almacenamiento no disponible")
             }
+            AppError::ZoomRateLimited { .. } => ("Zoom rate limit", "Límite de Zoom"),
+            AppError::ZoomError { .. } => ("Zoom error", "Error de Zoom"),
+            AppError::ZoomUnavailable(_) => ("Zoom unavailable", "Zoom no disponible"),
             AppError::Internal(_) => ("Internal error", "Error interno"),
         };
         self.pick(en, es)
@@ -136,6 +139,18 @@ impl Lang {
                 "Storage is not reachable right now; nothing was changed. Retry shortly.",
                 "El almacenamiento no responde ahora; no se cambió nada. Reintente en unos momentos.",
             ),
+            AppError::ZoomRateLimited { retry_after_secs } => self.pick(
+                format!("Zoom is limiting requests for this account; retry in {retry_after_secs} s."),
+                format!("Zoom está limitando las solicitudes de esta cuenta; reintente en {retry_after_secs} s."),
+            ),
+            AppError::ZoomError { zoom_message, .. } => self.pick(
+                format!("Zoom answered with an error: {zoom_message}"),
+                format!("Zoom respondió con un error: {zoom_message}"),
+            ),
+            AppError::ZoomUnavailable(_) => self.pick(
+                "Zoom could not be reached; nothing was changed. Retry shortly.",
+                "No se pudo contactar a Zoom; no se cambió nada. Reintente en unos momentos.",
+            ),
             AppError::Internal(_) => self.pick(
                 "Something went wrong on our side.",
                 "Algo falló de nuestro lado.",
@@ -185,11 +200,27 @@ impl Lang {
                 "is not a cursor this API gave out",
                 "no es un cursor entregado por esta API",
             ),
+            Rule::NotBoolean => self.pick("must be true or false", "debe ser true o false"),
+            Rule::InvalidQuery => self.pick(
+                "is not a valid query string",
+                "no es una cadena de consulta válida",
+            ),
             Rule::InvalidAcademyId => self.pick(
                 "must be 1-64 characters of a-z, A-Z, 0-9, '_' or '-'",
                 "debe tener de 1 a 64 caracteres a-z, A-Z, 0-9, '_' o '-'",
             ),
         }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_headers(&parts.headers))
     }
 }
 

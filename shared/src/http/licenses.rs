@@ -12,6 +12,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use super::extract::{IfMatch, JsonObject, check_academy_id, is_license_id};
+use super::i18n::Lang;
+use super::views;
 use crate::domain::license::{self, License};
 use crate::domain::validation::{FieldError, Rule};
 use crate::error::AppError;
@@ -29,6 +31,10 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/v1/academies/{academy_id}/licenses/{license_id}",
             get(read).patch(patch).delete(remove),
+        )
+        .route(
+            "/v1/academies/{academy_id}/licenses/{license_id}/verify",
+            post(verify),
         )
         .with_state(state)
 }
@@ -52,11 +58,32 @@ fn license_path(academy_id: &str, license_id: &str) -> Result<(), AppError> {
     }
 }
 
-fn view(state: &AppState, license: &License, status: StatusCode) -> Response {
+fn view(state: &AppState, license: &License, status: StatusCode, lang: Lang) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, HeaderValue::from(license.version).etag());
-    let body = axum::Json(license.view(state.config.public_base_url.as_deref()));
-    (status, headers, body).into_response()
+    let body = views::license(license, state.config.public_base_url.as_deref(), lang);
+    (status, headers, axum::Json(body)).into_response()
+}
+
+/// `?verify=false` skips asking Zoom; anything else (or nothing) verifies.
+fn wants_verification(params: &HashMap<String, String>) -> Result<bool, AppError> {
+    match params.get("verify").map(|v| v.to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(v) if v == "true" || v == "1" || v.is_empty() => Ok(true),
+        Some(v) if v == "false" || v == "0" => Ok(false),
+        Some(_) => Err(AppError::Validation(vec![FieldError::new(
+            "verify",
+            Rule::NotBoolean,
+        )])),
+    }
+}
+
+type QueryParams = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn query_params(params: QueryParams) -> Result<HashMap<String, String>, AppError> {
+    params
+        .map(|Query(p)| p)
+        .map_err(|_| AppError::Validation(vec![FieldError::new("query", Rule::InvalidQuery)]))
 }
 
 trait Etag {
@@ -73,13 +100,16 @@ impl Etag for HeaderValue {
 async fn create(
     State(state): State<AppState>,
     Path(academy_id): Path<String>,
+    lang: Lang,
+    params: QueryParams,
     JsonObject(body): JsonObject,
 ) -> Result<Response, AppError> {
     record_ids(&academy_id, None);
     check_academy_id(&academy_id)?;
+    let verify = wants_verification(&query_params(params)?)?;
     let new = license::parse_create(body).map_err(AppError::from_problems)?;
-    let license = state.licenses.create(&academy_id, new).await?;
-    let mut response = view(&state, &license, StatusCode::CREATED);
+    let license = state.licenses.create(&academy_id, new, verify).await?;
+    let mut response = view(&state, &license, StatusCode::CREATED, lang);
     let location = format!("/v1/academies/{academy_id}/licenses/{}", license.license_id);
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -126,16 +156,19 @@ fn page_params(params: &HashMap<String, String>) -> Result<(usize, Option<String
 async fn list(
     State(state): State<AppState>,
     Path(academy_id): Path<String>,
-    params: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+    lang: Lang,
+    params: QueryParams,
 ) -> Result<Response, AppError> {
     record_ids(&academy_id, None);
     check_academy_id(&academy_id)?;
-    let Query(params) = params
-        .map_err(|_| AppError::Validation(vec![FieldError::new("cursor", Rule::InvalidCursor)]))?;
-    let (limit, after) = page_params(&params)?;
+    let (limit, after) = page_params(&query_params(params)?)?;
     let page = state.licenses.list(&academy_id, after, limit).await?;
     let base = state.config.public_base_url.as_deref();
-    let items: Vec<_> = page.items.iter().map(|l| l.view(base)).collect();
+    let items: Vec<_> = page
+        .items
+        .iter()
+        .map(|l| views::license(l, base, lang))
+        .collect();
     let next = page.next.map(|key| URL_SAFE_NO_PAD.encode(key));
     Ok(axum::Json(json!({ "items": items, "nextCursor": next })).into_response())
 }
@@ -143,25 +176,48 @@ async fn list(
 async fn read(
     State(state): State<AppState>,
     Path((academy_id, license_id)): Path<(String, String)>,
+    lang: Lang,
 ) -> Result<Response, AppError> {
     license_path(&academy_id, &license_id)?;
     let license = state.licenses.get(&academy_id, &license_id).await?;
-    Ok(view(&state, &license, StatusCode::OK))
+    Ok(view(&state, &license, StatusCode::OK, lang))
+}
+
+/// Runs the verification now and answers with its report.
+async fn verify(
+    State(state): State<AppState>,
+    Path((academy_id, license_id)): Path<(String, String)>,
+    lang: Lang,
+) -> Result<Response, AppError> {
+    license_path(&academy_id, &license_id)?;
+    let license = state.licenses.verify(&academy_id, &license_id).await?;
+    let report = license
+        .verification
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("verification not recorded".into()))?;
+    let mut response = axum::Json(views::verification(report, lang)).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, HeaderValue::from(license.version).etag());
+    Ok(response)
 }
 
 async fn patch(
     State(state): State<AppState>,
     Path((academy_id, license_id)): Path<(String, String)>,
     IfMatch(precondition): IfMatch,
+    lang: Lang,
+    params: QueryParams,
     JsonObject(body): JsonObject,
 ) -> Result<Response, AppError> {
     license_path(&academy_id, &license_id)?;
+    let verify = wants_verification(&query_params(params)?)?;
     let patch = license::parse_patch(body).map_err(AppError::from_problems)?;
     let license = state
         .licenses
-        .patch(&academy_id, &license_id, precondition, patch)
+        .patch(&academy_id, &license_id, precondition, patch, verify)
         .await?;
-    Ok(view(&state, &license, StatusCode::OK))
+    Ok(view(&state, &license, StatusCode::OK, lang))
 }
 
 async fn remove(

@@ -2,11 +2,13 @@
 //! problem+json errors and the extractors that produce them.
 
 pub mod auth;
+pub mod check_text;
 pub mod extract;
 pub mod i18n;
 pub mod licenses;
 pub mod observe;
 pub mod problem;
+pub mod views;
 
 use axum::Router;
 use axum::middleware;

@@ -36,8 +36,16 @@ fn body(error: &AppError, lang: Lang) -> Value {
             .map(|e| json!({"field": e.field, "message": lang.field_message(&e.rule)}))
             .collect();
     }
-    if let AppError::VersionConflict { current } = error {
-        body["currentVersion"] = json!(current);
+    match error {
+        AppError::VersionConflict { current } => body["currentVersion"] = json!(current),
+        AppError::ZoomError {
+            zoom_code,
+            zoom_message,
+        } => {
+            body["zoomCode"] = json!(zoom_code);
+            body["zoomMessage"] = json!(zoom_message);
+        }
+        _ => {}
     }
     body
 }

@@ -1,0 +1,80 @@
+//! What every REST request goes through first: count and faults, then the
+//! bearer token, then the endpoint's scopes.
+
+use std::time::Instant;
+
+use axum::http::{HeaderMap, Uri, header};
+
+use crate::faults::{self, Endpoint};
+use crate::reply::{self, Rejection};
+use crate::scopes;
+use crate::state::Shared;
+
+/// Who is calling: the account whose token was presented.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller {
+    /// Index into [`Shared::accounts`].
+    pub account: usize,
+}
+
+const INVALID_TOKEN: &str = "Invalid access token.";
+const EXPIRED_TOKEN: &str = "Access token is expired.";
+const QUERY_TOKEN: &str =
+    "Invalid access token, this access token is not supported as query parameter string.";
+
+/// Counts the request and applies faults, then authenticates and authorises it.
+pub(crate) async fn guard(
+    shared: &Shared,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Caller, Rejection> {
+    faults::enter(shared, endpoint).await?;
+    if query_has_access_token(uri) {
+        return Err(reply::invalid_token(QUERY_TOKEN));
+    }
+    let token = bearer(headers).ok_or_else(|| reply::invalid_token(INVALID_TOKEN))?;
+    let state = shared.lock();
+    let issued = state
+        .tokens
+        .get(token)
+        .ok_or_else(|| reply::invalid_token(INVALID_TOKEN))?;
+    if Instant::now() >= issued.expires_at {
+        return Err(reply::invalid_token(EXPIRED_TOKEN));
+    }
+    scopes::check(endpoint, &issued.scopes)?;
+    Ok(Caller {
+        account: issued.account,
+    })
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn query_has_access_token(uri: &Uri) -> bool {
+    let Some(query) = uri.query() else {
+        return false;
+    };
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .map(|pairs| pairs.iter().any(|(k, _)| k == "access_token"))
+        .unwrap_or(false)
+}
+
+/// The query string's parameters (an unparsable query counts as empty).
+pub(crate) fn query_params(uri: &Uri) -> Vec<(String, String)> {
+    uri.query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default()
+}
+
+/// The first value of `name` among `params`.
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,221 @@
+//! The handle tests hold: start, URLs, fault injection and inspection.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::EmulatorConfig;
+use crate::faults::{Endpoint, Fault};
+use crate::ids;
+use crate::recordings::{self, Recording};
+use crate::router::router;
+use crate::server;
+use crate::state::Shared;
+
+/// A running emulator. Clones share the same server and state; the server
+/// stops on [`Emulator::stop`] or when the last clone is dropped.
+#[derive(Clone)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    server: Arc<ServerTask>,
+    addr: SocketAddr,
+}
+
+struct ServerTask {
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get_mut().ok().and_then(Option::take) {
+            task.abort();
+        }
+    }
+}
+
+impl Emulator {
+    /// Starts on `127.0.0.1` on a free port.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        Self::start_on(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+    }
+
+    /// Starts on `addr` (port 0 = any free port).
+    pub async fn start_on(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<Emulator> {
+        let (listener, addr) = server::bind(addr).await?;
+        let shared = Arc::new(Shared::new(config, format!("http://{addr}")));
+        let (shutdown, shutdown_rx) = oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, router(shared.clone()), shutdown_rx));
+        Ok(Emulator {
+            shared,
+            server: Arc::new(ServerTask {
+                shutdown: Mutex::new(Some(shutdown)),
+                task: Mutex::new(Some(task)),
+            }),
+            addr,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` (also the token response's `api_url`).
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// `http://ADDR/v2`: the REST base (Zoom's `https://api.zoom.us/v2`).
+    pub fn api_url(&self) -> String {
+        format!("{}/v2", self.shared.base_url)
+    }
+
+    /// `http://ADDR/oauth/token` (Zoom's `https://zoom.us/oauth/token`).
+    pub fn oauth_url(&self) -> String {
+        format!("{}/oauth/token", self.shared.base_url)
+    }
+
+    /// Adds a fault; faults for the same endpoint apply in the order added.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Requests received by an endpoint so far, faulted ones included.
+    pub fn count(&self, endpoint: Endpoint) -> usize {
+        self.shared
+            .lock()
+            .counts
+            .get(&endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Invalidates every token issued so far (401 code 124 "Invalid access
+    /// token."); tokens issued afterwards work.
+    pub fn revoke_tokens(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    /// A stored meeting in Zoom's Get shape (any account), or `None`.
+    pub fn meeting(&self, id: &str) -> Option<Value> {
+        let id: u64 = id.parse().ok()?;
+        let state = self.shared.lock();
+        state
+            .meetings
+            .get(&id)
+            .map(|m| m.to_json(&self.shared.base_url))
+    }
+
+    /// How many meetings are stored (deleted ones are gone).
+    pub fn meeting_count(&self) -> usize {
+        self.shared.lock().meetings.len()
+    }
+
+    /// Seeds a recording of meeting `meeting_id` for `GET
+    /// /meetings/{id}/recordings`. `files` is an array of (partial) recording
+    /// file objects, or an object with `recording_files`; missing fields get
+    /// Zoom-like defaults. If the meeting exists, the recording takes its
+    /// account, host, topic and times, and its first recording takes its
+    /// UUID; otherwise it belongs to the first account's first user. Each call
+    /// adds a newer instance; the numeric id answers the newest.
+    ///
+    /// # Panics
+    /// If `meeting_id` is not a number.
+    pub fn add_recording(&self, meeting_id: &str, files: Value) {
+        self.seed_recording(meeting_id, None, files);
+    }
+
+    /// Like [`Emulator::add_recording`] with a chosen instance UUID (to test
+    /// UUIDs that start with `/` or contain `//`).
+    ///
+    /// # Panics
+    /// If `meeting_id` is not a number.
+    pub fn add_recording_instance(&self, meeting_id: &str, uuid: &str, files: Value) {
+        self.seed_recording(meeting_id, Some(uuid.to_owned()), files);
+    }
+
+    fn seed_recording(&self, meeting_id: &str, uuid: Option<String>, files: Value) {
+        let id: u64 = meeting_id
+            .parse()
+            .expect("add_recording: meeting_id must be a numeric Zoom meeting id");
+        let base_url = &self.shared.base_url;
+        let mut state = self.shared.lock();
+        let already = state.recordings.iter().any(|r| r.meeting_id == id);
+        let recording = match state.meetings.get(&id) {
+            Some(m) => Recording {
+                uuid: uuid.unwrap_or_else(|| {
+                    if already {
+                        ids::meeting_uuid()
+                    } else {
+                        m.uuid.clone()
+                    }
+                }),
+                meeting_id: id,
+                account: m.account,
+                host_id: m.host_id.clone(),
+                host_email: m.host_email.clone(),
+                topic: m.topic.clone(),
+                kind: m.kind,
+                start_time: m.start_time,
+                timezone: m.timezone.clone(),
+                duration: m.duration,
+                password: m.password.clone(),
+                share_url: String::new(),
+                play_passcode: String::new(),
+                files: Vec::new(),
+            },
+            None => {
+                let host = self.shared.accounts.first().and_then(|a| a.users.first());
+                Recording {
+                    uuid: uuid.unwrap_or_else(ids::meeting_uuid),
+                    meeting_id: id,
+                    account: 0,
+                    host_id: host.map(|u| u.id.clone()).unwrap_or_default(),
+                    host_email: host.map(|u| u.email.clone()).unwrap_or_default(),
+                    topic: "Zoom Meeting".to_owned(),
+                    kind: 2,
+                    start_time: chrono::Utc::now(),
+                    timezone: "UTC".to_owned(),
+                    duration: 60,
+                    password: ids::alphanumeric(6),
+                    share_url: String::new(),
+                    play_passcode: String::new(),
+                    files: Vec::new(),
+                }
+            }
+        };
+        let files = recordings::build_files(
+            files,
+            &recording.uuid,
+            recording.start_time,
+            recording.duration,
+            base_url,
+        );
+        state.recordings.push(Recording {
+            share_url: format!("{base_url}/rec/share/{}", ids::alphanumeric(40)),
+            play_passcode: ids::alphanumeric(32),
+            files,
+            ..recording
+        });
+    }
+
+    /// Stops the server (every clone's) and waits for it.
+    pub async fn stop(self) {
+        if let Some(shutdown) = self.server.shutdown.lock().ok().and_then(|mut s| s.take()) {
+            let _ = shutdown.send(());
+        }
+        let task = self.server.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}

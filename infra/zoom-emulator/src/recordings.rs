@@ -1,0 +1,232 @@
+//! `GET /v2/meetings/{meetingId}/recordings` and the seeding behind
+//! [`crate::Emulator::add_recording`].
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value, json};
+
+use crate::auth;
+use crate::faults::Endpoint;
+use crate::ids;
+use crate::meeting_model::zoom_time;
+use crate::reply::{self, Rejection};
+use crate::state::Shared;
+
+/// One recorded meeting instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Recording {
+    pub uuid: String,
+    pub meeting_id: u64,
+    pub account: usize,
+    pub host_id: String,
+    pub host_email: String,
+    pub topic: String,
+    pub kind: u8,
+    pub start_time: DateTime<Utc>,
+    pub timezone: String,
+    pub duration: u32,
+    pub password: String,
+    pub share_url: String,
+    pub play_passcode: String,
+    pub files: Vec<Value>,
+}
+
+/// `meetingId` is a numeric id (its latest recorded instance) or an instance
+/// UUID. A UUID that starts with `/` or contains `//` must arrive double
+/// URL-encoded; sent encoded only once it is not found, as on Zoom.
+pub(crate) async fn get(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Rejection> {
+    let caller = auth::guard(&shared, Endpoint::GetRecordings, &headers, &uri).await?;
+    let key = uri
+        .path()
+        .strip_prefix("/v2/meetings/")
+        .and_then(|rest| rest.strip_suffix("/recordings"))
+        .and_then(decode_meeting_key);
+    let state = shared.lock();
+    let recording = key
+        .and_then(|key| {
+            state.recordings.iter().rev().find(|r| {
+                r.account == caller.account
+                    && match key.parse::<u64>() {
+                        Ok(id) => r.meeting_id == id,
+                        Err(_) => r.uuid == key,
+                    }
+            })
+        })
+        .ok_or_else(|| {
+            reply::zoom_error(
+                StatusCode::NOT_FOUND,
+                3301,
+                "This recording does not exist.",
+            )
+        })?;
+    Ok(reply::json(
+        StatusCode::OK,
+        &recording_json(&shared, recording),
+    ))
+}
+
+/// Decodes the raw path segment: once (the router's job on Zoom), and once
+/// more if it still holds `%` (double encoding). A once-decoded value that
+/// starts with `/` or holds `//` was not double-encoded: `None`.
+fn decode_meeting_key(raw: &str) -> Option<String> {
+    let once = percent_decode_str(raw).decode_utf8().ok()?.into_owned();
+    if once.contains('%') {
+        return Some(percent_decode_str(&once).decode_utf8().ok()?.into_owned());
+    }
+    if once.starts_with('/') || once.contains("//") {
+        return None;
+    }
+    Some(once)
+}
+
+/// Zoom's recording body for one instance.
+pub(crate) fn recording_json(shared: &Shared, recording: &Recording) -> Value {
+    let total_size: u64 = recording
+        .files
+        .iter()
+        .filter_map(|f| f.get("file_size").and_then(Value::as_u64))
+        .sum();
+    json!({
+        "uuid": recording.uuid,
+        "id": recording.meeting_id,
+        "account_id": shared.accounts[recording.account].account_id,
+        "host_id": recording.host_id,
+        "host_email": recording.host_email,
+        "topic": recording.topic,
+        "type": recording.kind,
+        "start_time": zoom_time(&recording.start_time),
+        "timezone": recording.timezone,
+        "duration": recording.duration,
+        "total_size": total_size,
+        "recording_count": recording.files.len(),
+        "share_url": recording.share_url,
+        "recording_play_passcode": recording.play_passcode,
+        "password": recording.password,
+        "recording_files": recording.files,
+    })
+}
+
+/// Builds a recording's files from what a test gave: an array of (possibly
+/// partial) file objects, or an object with `recording_files`. Missing fields
+/// get Zoom-like defaults (`CC`/`TB` files get no `id`, `status`,
+/// `file_size`, `recording_type` or `play_url`, as on Zoom).
+pub(crate) fn build_files(
+    given: Value,
+    uuid: &str,
+    start: DateTime<Utc>,
+    duration: u32,
+    base_url: &str,
+) -> Vec<Value> {
+    let files = match given {
+        Value::Array(files) => files,
+        Value::Object(mut object) => match object.remove("recording_files") {
+            Some(Value::Array(files)) => files,
+            _ => vec![Value::Object(object)],
+        },
+        _ => Vec::new(),
+    };
+    let end = start + Duration::minutes(i64::from(duration));
+    files
+        .into_iter()
+        .map(|file| {
+            let given = match file {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            complete_file(given, uuid, start, end, base_url)
+        })
+        .collect()
+}
+
+fn complete_file(
+    given: Map<String, Value>,
+    uuid: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    base_url: &str,
+) -> Value {
+    let file_type = given
+        .get("file_type")
+        .and_then(Value::as_str)
+        .unwrap_or("MP4")
+        .to_owned();
+    let id = ids::file_id();
+    let mut file = Map::new();
+    let bare = matches!(file_type.as_str(), "CC" | "TB");
+    if !bare {
+        file.insert("id".into(), id.clone().into());
+    }
+    file.insert("meeting_id".into(), uuid.into());
+    file.insert("recording_start".into(), zoom_time(&start).into());
+    file.insert("recording_end".into(), zoom_time(&end).into());
+    file.insert("file_type".into(), file_type.clone().into());
+    file.insert("file_extension".into(), extension(&file_type).into());
+    if !bare {
+        file.insert("file_size".into(), 1_048_576.into());
+        file.insert(
+            "play_url".into(),
+            format!("{base_url}/rec/play/{id}").into(),
+        );
+    }
+    file.insert(
+        "download_url".into(),
+        format!("{base_url}/rec/download/{id}").into(),
+    );
+    if !bare {
+        file.insert("status".into(), "completed".into());
+        file.insert("recording_type".into(), recording_type(&file_type).into());
+    }
+    file.extend(given);
+    Value::Object(file)
+}
+
+fn extension(file_type: &str) -> &'static str {
+    match file_type {
+        "M4A" => "M4A",
+        "TRANSCRIPT" | "CC" => "VTT",
+        "CHAT" => "TXT",
+        "TB" => "JSON",
+        "CSV" => "CSV",
+        _ => "MP4",
+    }
+}
+
+fn recording_type(file_type: &str) -> &'static str {
+    match file_type {
+        "M4A" => "audio_only",
+        "TRANSCRIPT" => "audio_transcript",
+        "CHAT" => "chat_file",
+        _ => "shared_screen_with_speaker_view",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_single_and_double_encoded_keys() {
+        assert_eq!(
+            decode_meeting_key("81234567890").as_deref(),
+            Some("81234567890")
+        );
+        assert_eq!(
+            decode_meeting_key("ab%2Bc%3D%3D").as_deref(),
+            Some("ab+c==")
+        );
+        assert_eq!(
+            decode_meeting_key("%252Fab%252F%252Fc%3D%3D").as_deref(),
+            Some("/ab//c==")
+        );
+        assert_eq!(decode_meeting_key("%2Fabc"), None);
+    }
+}

@@ -1,0 +1,413 @@
+//! The Zoom REST client: S2S tokens from the token cache, timeouts on every
+//! call, retries with jittered backoff only where repeating is safe, and
+//! Zoom's answers turned into typed results.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::encode::percent_encode;
+use super::error::{CODE_INVALID_TOKEN, ZoomError, classify_oauth};
+use super::token::{AccessToken, TokenCache};
+use super::types::{TokenResponse, UserToken, ZoomUser};
+use crate::secrets::Secret;
+
+/// The S2S credentials of one license. `cache_key` names the license and
+/// secret version, so a rotation gets a token of its own.
+#[derive(Debug, Clone)]
+pub struct ZoomCredentials {
+    pub cache_key: String,
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoomSettings {
+    pub api_url: String,
+    pub oauth_url: String,
+    pub connect_timeout: Duration,
+    pub call_timeout: Duration,
+    /// Retries after the first attempt, for calls safe to repeat.
+    pub max_retries: u32,
+    pub backoff_base: Duration,
+    /// A 429 whose `Retry-After` is at most this long is waited out (safe calls only).
+    pub max_rate_limit_wait: Duration,
+}
+
+impl ZoomSettings {
+    pub fn new(api_url: impl Into<String>, oauth_url: impl Into<String>) -> Self {
+        Self {
+            api_url: api_url.into().trim_end_matches('/').to_owned(),
+            oauth_url: oauth_url.into(),
+            connect_timeout: Duration::from_secs(3),
+            call_timeout: Duration::from_secs(10),
+            max_retries: 2,
+            backoff_base: Duration::from_millis(200),
+            max_rate_limit_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ZoomClient {
+    http: reqwest::Client,
+    settings: Arc<ZoomSettings>,
+    tokens: Arc<TokenCache>,
+}
+
+/// A successful answer: status and body bytes.
+#[derive(Debug)]
+pub struct ZoomResponse {
+    pub status: StatusCode,
+    pub body: bytes::Bytes,
+}
+
+impl ZoomResponse {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ZoomError> {
+        serde_json::from_slice(&self.body).map_err(|e| ZoomError::InvalidResponse(e.to_string()))
+    }
+}
+
+/// Seconds until the next 00:00 UTC, when Zoom's daily caps reset.
+pub fn until_utc_midnight(now: DateTime<Utc>) -> Duration {
+    let tomorrow = (now.date_naive() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    (tomorrow - now).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// `Retry-After` as seconds, an HTTP date or an ISO time (all seen from Zoom).
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc3339(value)
+        .or_else(|_| DateTime::parse_from_rfc2822(value))
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+fn rate_limited(headers: &HeaderMap, body: &[u8]) -> ZoomError {
+    let now = Utc::now();
+    let message = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let lower = message.to_ascii_lowercase();
+    let daily_type = headers
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.eq_ignore_ascii_case("daily-limit"));
+    let daily = daily_type || lower.contains("daily") || lower.contains("00:00:00");
+    let header = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now));
+    let retry_after = header.or_else(|| daily.then(|| until_utc_midnight(now)));
+    ZoomError::RateLimited {
+        retry_after,
+        daily,
+        message,
+    }
+}
+
+fn api_error(status: StatusCode, body: &[u8]) -> ZoomError {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let code = parsed
+        .as_ref()
+        .and_then(|v| v.get("code"))
+        .and_then(Value::as_i64);
+    let message = parsed
+        .as_ref()
+        .and_then(|v| v.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+    ZoomError::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+fn transport_error(e: &reqwest::Error) -> ZoomError {
+    if e.is_timeout() {
+        ZoomError::Timeout
+    } else {
+        // Never the URL: it may carry an email. The kind is enough.
+        let kind = if e.is_connect() {
+            "connection failed"
+        } else {
+            "connection lost"
+        };
+        ZoomError::Unreachable(kind.into())
+    }
+}
+
+impl ZoomClient {
+    pub fn new(settings: ZoomSettings) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.call_timeout)
+            .user_agent(concat!("lms-zoom/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds with static settings");
+        Self {
+            http,
+            settings: Arc::new(settings),
+            tokens: Arc::new(TokenCache::default()),
+        }
+    }
+
+    pub fn settings(&self) -> &ZoomSettings {
+        &self.settings
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.settings.backoff_base * 2u32.saturating_pow(attempt);
+        let millis = ceiling.as_millis() as u64;
+        // Full jitter: anywhere between half and all of the ceiling.
+        Duration::from_millis(rand::random_range(millis / 2..=millis.max(1)))
+    }
+
+    /// Requests a new S2S token; safe to repeat, so 5xx and lost connections are retried.
+    async fn fetch_token(&self, creds: &ZoomCredentials) -> Result<AccessToken, ZoomError> {
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .http
+                .post(&self.settings.oauth_url)
+                .basic_auth(&creds.client_id, Some(creds.client_secret.expose()))
+                .query(&[
+                    ("grant_type", "account_credentials"),
+                    ("account_id", creds.account_id.as_str()),
+                ])
+                .send()
+                .await;
+            let retryable = match sent {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+                    if status.is_success() {
+                        let token: TokenResponse = serde_json::from_slice(&body)
+                            .map_err(|e| ZoomError::InvalidResponse(format!("token: {e}")))?;
+                        let scopes = token
+                            .scope
+                            .unwrap_or_default()
+                            .split_whitespace()
+                            .map(str::to_owned)
+                            .collect();
+                        let ttl = Duration::from_secs(token.expires_in.unwrap_or(3600));
+                        return Ok(AccessToken::new(
+                            Secret::new(token.access_token),
+                            scopes,
+                            ttl,
+                        ));
+                    }
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        return Err(rate_limited(&headers, &body));
+                    }
+                    if status.is_server_error() {
+                        api_error(status, &body)
+                    } else {
+                        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let error = parsed["error"].as_str().unwrap_or("").to_owned();
+                        let reason = parsed["reason"]
+                            .as_str()
+                            .or_else(|| parsed["error_description"].as_str())
+                            .unwrap_or("")
+                            .to_owned();
+                        return Err(ZoomError::OAuth {
+                            status: status.as_u16(),
+                            failure: classify_oauth(&error, &reason),
+                            error,
+                            reason,
+                        });
+                    }
+                }
+                Err(e) => transport_error(&e),
+            };
+            if attempt >= self.settings.max_retries {
+                return Err(retryable);
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// The cached token for these credentials, fetched once when missing or stale.
+    pub async fn token(&self, creds: &ZoomCredentials) -> Result<Arc<AccessToken>, ZoomError> {
+        self.tokens
+            .get(&creds.cache_key, || self.fetch_token(creds))
+            .await
+    }
+
+    /// Forgets cached tokens of a license (after its credentials changed).
+    pub fn forget_tokens(&self, cache_key_prefix: &str) {
+        self.tokens.forget_prefix(cache_key_prefix);
+    }
+
+    /// One REST call. GET, PATCH, PUT and DELETE are repeated on 5xx, lost
+    /// connections and timeouts; POST (create) only when the request provably
+    /// did not reach Zoom. A token Zoom rejects is dropped and fetched once more.
+    pub async fn call(
+        &self,
+        creds: &ZoomCredentials,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<ZoomResponse, ZoomError> {
+        let repeatable = method != Method::POST;
+        let url = format!("{}{path}", self.settings.api_url);
+        let mut attempt = 0;
+        let mut refetched = false;
+        loop {
+            let token = self.token(creds).await?;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.value.expose());
+            if !query.is_empty() {
+                request = request.query(query);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let started = std::time::Instant::now();
+            let outcome = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) => Ok((status, headers, bytes)),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let error = match outcome {
+                Ok((status, headers, body)) => {
+                    tracing::debug!(%method, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "zoom call");
+                    if status.is_success() {
+                        return Ok(ZoomResponse { status, body });
+                    }
+                    let error = if status == StatusCode::TOO_MANY_REQUESTS {
+                        rate_limited(&headers, &body)
+                    } else {
+                        api_error(status, &body)
+                    };
+                    // Rejected before anything was done: safe to repeat with a new token, once.
+                    if (status == StatusCode::UNAUTHORIZED
+                        || error.code() == Some(CODE_INVALID_TOKEN))
+                        && !refetched
+                    {
+                        refetched = true;
+                        self.tokens.invalidate(&creds.cache_key, &token).await;
+                        continue;
+                    }
+                    if let ZoomError::RateLimited {
+                        retry_after: Some(wait),
+                        daily: false,
+                        ..
+                    } = &error
+                        && repeatable
+                        && attempt < self.settings.max_retries
+                        && *wait <= self.settings.max_rate_limit_wait
+                    {
+                        tokio::time::sleep(*wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if !(status.is_server_error() && repeatable) {
+                        return Err(error);
+                    }
+                    error
+                }
+                Err(e) => {
+                    let error = transport_error(&e);
+                    tracing::debug!(%method, error = %error, "zoom call failed");
+                    // A refused connection never reached Zoom: even a create may go again.
+                    if !(repeatable || e.is_connect()) {
+                        return Err(error);
+                    }
+                    error
+                }
+            };
+            if attempt >= self.settings.max_retries {
+                return Err(error);
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// `GET /users/{userId}` (id, email or `me`).
+    pub async fn get_user(
+        &self,
+        creds: &ZoomCredentials,
+        user: &str,
+    ) -> Result<ZoomUser, ZoomError> {
+        let path = format!("/users/{}", percent_encode(user));
+        self.call(creds, Method::GET, &path, &[], None)
+            .await?
+            .json()
+    }
+
+    /// A fresh ZAK: `GET /users/{userId}/token?type=zak`. Never cache it.
+    pub async fn user_zak(&self, creds: &ZoomCredentials, user: &str) -> Result<Secret, ZoomError> {
+        let path = format!("/users/{}/token", percent_encode(user));
+        let token: UserToken = self
+            .call(creds, Method::GET, &path, &[("type", "zak")], None)
+            .await?
+            .json()?;
+        Ok(Secret::new(token.token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 23, 59, 0).unwrap();
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("2026-11-28T00:00:00Z", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 28 Nov 2026 00:00:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(until_utc_midnight(now), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn daily_cap_resumes_at_midnight_utc() {
+        let body = br#"{"code":429,"message":"You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."}"#;
+        match rate_limited(&HeaderMap::new(), body) {
+            ZoomError::RateLimited {
+                retry_after: Some(wait),
+                daily: true,
+                ..
+            } => {
+                assert!(wait <= Duration::from_secs(86_400));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

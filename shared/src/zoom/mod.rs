@@ -1,0 +1,10 @@
+//! Talking to Zoom: the REST client, its token cache, typed errors and answers.
+
+pub mod client;
+pub mod encode;
+pub mod error;
+pub mod token;
+pub mod types;
+
+pub use client::{ZoomClient, ZoomCredentials, ZoomSettings};
+pub use error::{OAuthFailure, ZoomError};
