@@ -19,7 +19,8 @@ if ! "$venv/bin/python" -c "import moto.server" >/dev/null 2>&1; then
 fi
 
 port=${MOTO_PORT:-$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto's server, one request at a time (see moto_serial.py for why).
+"$venv/bin/python" "$root/infra/scripts/moto_serial.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 pid=$!
 echo "$pid" >"$pidfile"
 

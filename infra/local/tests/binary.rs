@@ -127,3 +127,49 @@ fn bad_configuration_fails_at_start_with_a_message() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ZOOM_API_URL"), "{stderr}");
 }
+
+#[tokio::test]
+async fn zoom_emulator_flag_gives_a_license_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lms-zoom-local"))
+        .args(["--listen", "127.0.0.1:0", "--zoom-emulator", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("LMS_ZOOM_API_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn lms-zoom-local");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("address first")
+        .to_owned();
+    let _emulator = lines.next().unwrap().unwrap();
+    let demo = lines.next().unwrap().unwrap();
+    // "demo license: accountId=.. clientId=.. clientSecret=.. hostUser=.."
+    let value = |key: &str| {
+        demo.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("{key} in {demo:?}"))
+            .to_owned()
+    };
+    let body = serde_json::json!({
+        "name": "Demo", "accountId": value("accountId"), "clientId": value("clientId"),
+        "clientSecret": value("clientSecret"), "sdkKey": "demoSdkKey", "sdkSecret": "demoSdkSecret",
+        "webhookSecretToken": "demoWebhookToken", "hostUser": value("hostUser"),
+    });
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/v1/academies/a1/licenses"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(created["status"], "verified", "{created}");
+    assert_eq!(created["verification"]["zoomUser"]["type"], "licensed");
+}

@@ -43,7 +43,7 @@ impl LicenseRepo {
             Write::put_if(guard_item(license), Condition::NotExists),
             Write::put_if(to_item(&key, license), Condition::NotExists),
         ];
-        match self.store.transact(writes).await {
+        match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),
             Err(e) if e.failed_at(0) => Err(RepoError::NameTaken),
             Err(StoreError::ConditionFailed { .. }) => Err(self.diagnose_name(license).await),
@@ -122,7 +122,7 @@ impl LicenseRepo {
                 Condition::Exists,
             ));
         }
-        match self.store.transact(writes).await {
+        match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),
             Err(e) if e.failed_at(0) => Err(RepoError::VersionConflict),
             Err(e) if e.failed_at(1) => Err(RepoError::NameTaken),
@@ -141,7 +141,7 @@ impl LicenseRepo {
                 Condition::Exists,
             ),
         ];
-        match self.store.transact(writes).await {
+        match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { .. }) => Err(RepoError::VersionConflict),
             Err(e) => Err(e.into()),

@@ -20,6 +20,28 @@ pub enum RepoError {
     Store(#[from] StoreError),
 }
 
+/// Runs a batch, repeating it a few times when it lost a race with another
+/// transaction on the same items (DynamoDB's `TransactionConflict`): the
+/// conditions are checked again each time, so repeating is safe.
+pub(crate) async fn transact(
+    store: &dyn crate::store::Store,
+    writes: Vec<crate::store::Write>,
+) -> Result<(), StoreError> {
+    const ATTEMPTS: u32 = 4;
+    let mut attempt = 0;
+    loop {
+        match store.transact(writes.clone()).await {
+            Err(StoreError::Contention) if attempt + 1 < ATTEMPTS => {
+                attempt += 1;
+                let ceiling = 20u64 << attempt;
+                let wait = rand::random_range(ceiling / 2..=ceiling);
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Converts a record to an item with the given key.
 pub(crate) fn to_item<T: serde::Serialize>(
     key: &crate::store::Key,

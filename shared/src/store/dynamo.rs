@@ -124,16 +124,17 @@ impl DynamoStore {
     }
 }
 
-fn sdk_unavailable<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    e: SdkError<E, R>,
-) -> StoreError {
-    let detail = match e.as_service_error() {
-        Some(service) => format!(
-            "{}: {}",
-            service.code().unwrap_or("unknown"),
-            service.message().unwrap_or("")
-        ),
-        None => format!("{e:?}"),
+fn sdk_unavailable<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = match e
+        .as_service_error()
+        .and_then(|s| Some((s.code()?, s.message())))
+    {
+        Some((code, message)) => format!("{code}: {}", message.unwrap_or("")),
+        None => aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string(),
     };
     StoreError::Unavailable(detail)
 }

@@ -89,6 +89,9 @@ impl Store for EmbeddedStore {
     }
 
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
         let query = query.clone();
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(unavailable)?;

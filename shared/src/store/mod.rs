@@ -20,6 +20,10 @@ pub const SK: &str = "sk";
 
 /// At most this many writes in one atomic batch (DynamoDB's TransactWriteItems limit).
 pub const MAX_BATCH: usize = 100;
+/// DynamoDB's limits on key and item sizes, enforced by both stores alike.
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
@@ -243,22 +247,50 @@ pub(crate) fn validate_batch(writes: &[Write]) -> StoreResult<Vec<Key>> {
         if key.pk.is_empty() || key.sk.is_empty() {
             return Err(StoreError::Invalid("empty pk or sk".into()));
         }
+        if key.pk.len() > MAX_PK_BYTES || key.sk.len() > MAX_SK_BYTES {
+            return Err(StoreError::Invalid("key too long".into()));
+        }
         if keys.contains(&key) {
             return Err(StoreError::Invalid(format!(
                 "two writes to one item ({}, {})",
                 key.pk, key.sk
             )));
         }
-        if let Write::Update { set, remove, .. } = write
-            && (set.contains_key(PK)
-                || set.contains_key(SK)
-                || remove.iter().any(|a| a == PK || a == SK))
-        {
-            return Err(StoreError::Invalid(
-                "an update may not change the key".into(),
-            ));
+        match write {
+            Write::Update { set, remove, .. } => {
+                if set.contains_key(PK)
+                    || set.contains_key(SK)
+                    || remove.iter().any(|a| a == PK || a == SK)
+                {
+                    return Err(StoreError::Invalid(
+                        "an update may not change the key".into(),
+                    ));
+                }
+                if set.is_empty() && remove.is_empty() {
+                    return Err(StoreError::Invalid(
+                        "an update with nothing to change".into(),
+                    ));
+                }
+                if remove.iter().any(|a| set.contains_key(a)) {
+                    return Err(StoreError::Invalid(
+                        "an update may not set and remove one attribute".into(),
+                    ));
+                }
+                if encoded_len(set) > MAX_ITEM_BYTES {
+                    return Err(StoreError::Invalid("item larger than 400 KB".into()));
+                }
+            }
+            Write::Put { item, .. } if encoded_len(item) > MAX_ITEM_BYTES => {
+                return Err(StoreError::Invalid("item larger than 400 KB".into()));
+            }
+            _ => {}
         }
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// Size of an item as JSON: close to (and not below) DynamoDB's own count.
+fn encoded_len(item: &Item) -> usize {
+    serde_json::to_vec(item).map_or(usize::MAX, |v| v.len())
 }
