@@ -7,8 +7,33 @@ use crate::secrets::SecretError;
 use crate::store::StoreError;
 use crate::zoom::ZoomError;
 
+/// A meeting in the way of a booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub meeting_id: String,
+    pub start_time: chrono::DateTime<chrono::Utc>,
+    pub end_time: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
+    #[error("meeting not found")]
+    MeetingNotFound,
+    #[error("meeting can no longer be changed")]
+    MeetingNotEditable,
+    #[error("slot conflict")]
+    SlotConflict {
+        license_id: Option<String>,
+        conflicts: Vec<Conflict>,
+    },
+    #[error("no license available")]
+    NoLicenseAvailable,
+    #[error("license invalid")]
+    LicenseInvalid,
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    #[error("idempotent request in progress")]
+    IdempotencyInProgress,
     #[error("malformed JSON")]
     MalformedJson {
         detail: Option<String>,
@@ -54,7 +79,12 @@ impl AppError {
         match self {
             AppError::MalformedJson { .. } => 400,
             AppError::Unauthorized => 401,
-            AppError::LicenseNotFound | AppError::RouteNotFound => 404,
+            AppError::LicenseNotFound | AppError::RouteNotFound | AppError::MeetingNotFound => 404,
+            AppError::SlotConflict { .. }
+            | AppError::NoLicenseAvailable
+            | AppError::MeetingNotEditable
+            | AppError::IdempotencyInProgress => 409,
+            AppError::LicenseInvalid | AppError::IdempotencyKeyReused => 422,
             AppError::MethodNotAllowed => 405,
             AppError::LicenseNameTaken | AppError::LicenseInUse => 409,
             AppError::VersionConflict { .. } => 412,
@@ -71,6 +101,13 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::MalformedJson { .. } => "malformed_json",
+            AppError::MeetingNotFound => "meeting_not_found",
+            AppError::MeetingNotEditable => "meeting_not_editable",
+            AppError::SlotConflict { .. } => "slot_conflict",
+            AppError::NoLicenseAvailable => "no_license_available",
+            AppError::LicenseInvalid => "license_invalid",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::IdempotencyInProgress => "idempotency_in_progress",
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized => "unauthorized",
             AppError::LicenseNotFound => "license_not_found",
@@ -92,7 +129,7 @@ impl AppError {
     /// Seconds after which a retry makes sense, for 503s.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::StoreUnavailable(_) => Some(1),
+            AppError::StoreUnavailable(_) | AppError::IdempotencyInProgress => Some(1),
             AppError::ZoomUnavailable(_) => Some(5),
             AppError::ZoomRateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::LicenseService;
 use crate::app::verify::Verifier;
+use crate::app::{LicenseService, MeetingService};
 use crate::config::AppConfig;
 use crate::repo::LicenseRepo;
 use crate::secrets::{
@@ -21,6 +21,7 @@ pub struct AppState {
     pub secrets: SecretCache,
     pub zoom: ZoomClient,
     pub licenses: LicenseService,
+    pub meetings: MeetingService,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,12 +49,14 @@ impl AppState {
             config.secrets_prefix.clone(),
             Verifier::new(zoom.clone()),
         );
+        let meetings = MeetingService::new(store.clone(), licenses.clone(), zoom.clone());
         Self {
             config: Arc::new(config),
             store,
             secrets,
             zoom,
             licenses,
+            meetings,
         }
     }
 

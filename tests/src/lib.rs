@@ -279,3 +279,154 @@ impl TestServer {
         self.backend.config(&self.zoom).table_name
     }
 }
+
+impl TestServer {
+    /// Like `start_with`, with the store wrapped (to count or break its calls).
+    pub async fn start_wrapped(
+        backend: Backend,
+        zoom: EmulatorConfig,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Self {
+        let zoom = Emulator::start(zoom)
+            .await
+            .expect("start the Zoom emulator");
+        logs();
+        let args = backend.args();
+        let config = backend.config(&zoom);
+        let (store, secrets) = lms_zoom_local::stores(&args, &config)
+            .await
+            .expect("stores");
+        let state = lms_zoom::AppState::new(config, wrap(store), secrets);
+        let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None))
+            .await
+            .expect("serve");
+        Self {
+            base: format!("http://{}", server.addr),
+            backend,
+            http: reqwest::Client::new(),
+            zoom,
+            server: Some(server),
+            token: None,
+        }
+    }
+}
+
+/// Counts the round trips made to the store it wraps.
+#[derive(Clone)]
+pub struct CountingStore {
+    inner: Arc<dyn Store>,
+    pub gets: Arc<std::sync::atomic::AtomicUsize>,
+    pub queries: Arc<std::sync::atomic::AtomicUsize>,
+    pub transacts: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            gets: Default::default(),
+            queries: Default::default(),
+            transacts: Default::default(),
+        }
+    }
+
+    /// (gets, queries, transactions) so far.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (
+            self.gets.load(SeqCst),
+            self.queries.load(SeqCst),
+            self.transacts.load(SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for CountingStore {
+    async fn get(
+        &self,
+        key: &lms_zoom::store::Key,
+    ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.get(key).await
+    }
+    async fn query(
+        &self,
+        query: &lms_zoom::store::Query,
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.queries
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.query(query).await
+    }
+    async fn transact(
+        &self,
+        writes: Vec<lms_zoom::store::Write>,
+    ) -> lms_zoom::store::StoreResult<()> {
+        self.transacts
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.transact(writes).await
+    }
+}
+
+type Picker = Box<dyn Fn(&[lms_zoom::store::Write]) -> bool + Send + Sync>;
+
+/// Fails (as unavailable) the transactions a predicate picks, a number of times.
+pub struct FailingStore {
+    inner: Arc<dyn Store>,
+    picks: Picker,
+    remaining: std::sync::atomic::AtomicUsize,
+}
+
+impl FailingStore {
+    pub fn new(
+        inner: Arc<dyn Store>,
+        times: usize,
+        picks: impl Fn(&[lms_zoom::store::Write]) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            picks: Box::new(picks),
+            remaining: std::sync::atomic::AtomicUsize::new(times),
+        }
+    }
+
+    /// Picks a batch writing into a partition whose key ends with `suffix`.
+    pub fn writes_to(writes: &[lms_zoom::store::Write], suffix: &str) -> bool {
+        writes
+            .iter()
+            .any(|w| w.key().is_some_and(|k| k.pk.ends_with(suffix)))
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FailingStore {
+    async fn get(
+        &self,
+        key: &lms_zoom::store::Key,
+    ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
+        self.inner.get(key).await
+    }
+    async fn query(
+        &self,
+        query: &lms_zoom::store::Query,
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.inner.query(query).await
+    }
+    async fn transact(
+        &self,
+        writes: Vec<lms_zoom::store::Write>,
+    ) -> lms_zoom::store::StoreResult<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if (self.picks)(&writes)
+            && self
+                .remaining
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(lms_zoom::store::StoreError::Unavailable(
+                "injected failure".into(),
+            ));
+        }
+        self.inner.transact(writes).await
+    }
+}

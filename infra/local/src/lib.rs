@@ -10,7 +10,9 @@ use axum::routing::get;
 use clap::{Parser, ValueEnum};
 use lms_zoom::http::{self, auth};
 use lms_zoom::secrets::Secret;
-use lms_zoom::store::DynamoStore;
+use lms_zoom::secrets::{EmbeddedSecretStore, SecretStore, SecretsManagerStore};
+use lms_zoom::state::StartError;
+use lms_zoom::store::{DynamoStore, EmbeddedStore, Store};
 use lms_zoom::{AppConfig, AppState};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -54,17 +56,30 @@ pub enum LocalError {
     Listen(#[from] std::io::Error),
 }
 
-/// The state for the chosen store.
-pub async fn state(args: &Args, config: AppConfig) -> Result<AppState, LocalError> {
+/// The store and secret store chosen by `args` (the table is created if missing).
+pub async fn stores(
+    args: &Args,
+    config: &AppConfig,
+) -> Result<(Arc<dyn Store>, Arc<dyn SecretStore>), LocalError> {
     Ok(match args.store {
-        StoreKind::Embedded => AppState::embedded(config, &args.data_dir)?,
+        StoreKind::Embedded => (
+            Arc::new(EmbeddedStore::open(&args.data_dir)?),
+            Arc::new(EmbeddedSecretStore::open(&args.data_dir).map_err(StartError::from)?),
+        ),
         StoreKind::Aws => {
             let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
             dynamo.ensure_table().await?;
-            AppState::aws(config, &sdk)
+            let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk));
+            (Arc::new(dynamo), Arc::new(secrets))
         }
     })
+}
+
+/// The state for the chosen store.
+pub async fn state(args: &Args, config: AppConfig) -> Result<AppState, LocalError> {
+    let (store, secrets) = stores(args, &config).await?;
+    Ok(AppState::new(config, store, secrets))
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
@@ -73,7 +88,7 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 
 /// All routes on one router; LMS routes need `Authorization: Bearer <token>` when a token is set.
 pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
-    let mut lms = http::licenses::routes(state);
+    let mut lms = http::licenses::routes(state.clone()).merge(http::meetings::routes(state));
     if let Some(token) = api_token {
         lms = lms.layer(axum::middleware::from_fn_with_state(
             Arc::new(token),

@@ -20,6 +20,11 @@ pub enum Rule {
     InvalidAcademyId,
     NotBoolean,
     InvalidQuery,
+    NotATimeWithOffset,
+    NotATimezone,
+    OneOf(&'static [&'static str]),
+    InvalidIdempotencyKey,
+    EndBeforeStart,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +89,11 @@ impl Reader {
             }
         }
         Self { object, problems }
+    }
+
+    /// A raw JSON value, for nested objects read by their own rules.
+    pub fn take_value(&mut self, name: &str) -> Field<Value> {
+        self.take(name)
     }
 
     fn take(&mut self, name: &str) -> Field<Value> {

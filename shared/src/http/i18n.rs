@@ -61,6 +61,19 @@ impl Lang {
     pub fn title(self, error: &AppError) -> String {
         let (en, es) = match error {
             AppError::MalformedJson { .. } => ("Malformed JSON", "JSON mal formado"),
+            AppError::MeetingNotFound => ("Meeting not found", "Reunión no encontrada"),
+            AppError::MeetingNotEditable => (
+                "Meeting cannot be changed",
+                "La reunión no se puede cambiar",
+            ),
+            AppError::SlotConflict { .. } => ("Time slot taken", "Horario ocupado"),
+            AppError::NoLicenseAvailable => ("No license available", "No hay licencia disponible"),
+            AppError::LicenseInvalid => ("License invalid", "Licencia no válida"),
+            AppError::IdempotencyKeyReused => (
+                "Idempotency key reused",
+                "Clave de idempotencia reutilizada",
+            ),
+            AppError::IdempotencyInProgress => ("Request in progress", "Solicitud en curso"),
             AppError::Validation(_) => ("Validation failed", "Datos no válidos"),
             AppError::Unauthorized => ("Unauthorized", "No autorizado"),
             AppError::LicenseNotFound => ("License not found", "Licencia no encontrada"),
@@ -102,6 +115,34 @@ impl Lang {
             AppError::Unauthorized => self.pick(
                 "Missing or invalid credentials.",
                 "Faltan las credenciales o no son válidas.",
+            ),
+            AppError::MeetingNotFound => self.pick(
+                "This academy has no meeting with that id.",
+                "Esta academia no tiene una reunión con ese id.",
+            ),
+            AppError::MeetingNotEditable => self.pick(
+                "The meeting has started, ended or was deleted; it can no longer be changed.",
+                "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",
+            ),
+            AppError::SlotConflict { .. } => self.pick(
+                "The license already holds as many meetings as it may at that time; see conflicts.",
+                "La licencia ya tiene todas las reuniones que admite en ese horario; ver conflicts.",
+            ),
+            AppError::NoLicenseAvailable => self.pick(
+                "Every usable license of the academy is busy at that time (invalid licenses are never used).",
+                "Todas las licencias utilizables de la academia están ocupadas en ese horario (las no válidas nunca se usan).",
+            ),
+            AppError::LicenseInvalid => self.pick(
+                "That license failed verification; fix it (see its verification) before scheduling on it.",
+                "Esa licencia no pasó la verificación; corríjala (ver su verificación) antes de programar en ella.",
+            ),
+            AppError::IdempotencyKeyReused => self.pick(
+                "This Idempotency-Key was used with a different request body.",
+                "Esta Idempotency-Key se usó con otro cuerpo de solicitud.",
+            ),
+            AppError::IdempotencyInProgress => self.pick(
+                "A request with this Idempotency-Key is still running; retry shortly.",
+                "Una solicitud con esta Idempotency-Key sigue en curso; reintente en unos momentos.",
             ),
             AppError::LicenseNotFound => self.pick(
                 "This academy has no license with that id.",
@@ -171,6 +212,8 @@ impl Lang {
                     match *t {
                         "string" => "texto",
                         "integer" => "número entero",
+                        "object" => "objeto",
+                        "boolean" => "booleano",
                         other => other,
                     }
                 ),
@@ -201,6 +244,25 @@ impl Lang {
                 "no es un cursor entregado por esta API",
             ),
             Rule::NotBoolean => self.pick("must be true or false", "debe ser true o false"),
+            Rule::NotATimeWithOffset => self.pick(
+                "must be an RFC 3339 time with an offset, e.g. 2026-12-01T15:00:00-03:00",
+                "debe ser una hora RFC 3339 con zona, p. ej. 2026-12-01T15:00:00-03:00",
+            ),
+            Rule::NotATimezone => self.pick(
+                "must be an IANA time zone such as America/Argentina/Buenos_Aires",
+                "debe ser una zona horaria IANA como America/Argentina/Buenos_Aires",
+            ),
+            Rule::OneOf(values) => self.pick(
+                format!("must be one of: {}", values.join(", ")),
+                format!("debe ser uno de: {}", values.join(", ")),
+            ),
+            Rule::InvalidIdempotencyKey => self.pick(
+                "must be 1-200 visible ASCII characters",
+                "debe tener de 1 a 200 caracteres ASCII visibles",
+            ),
+            Rule::EndBeforeStart => {
+                self.pick("must not be before from", "no puede ser anterior a from")
+            }
             Rule::InvalidQuery => self.pick(
                 "is not a valid query string",
                 "no es una cadena de consulta válida",

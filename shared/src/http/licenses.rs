@@ -223,8 +223,31 @@ async fn patch(
 async fn remove(
     State(state): State<AppState>,
     Path((academy_id, license_id)): Path<(String, String)>,
+    params: QueryParams,
 ) -> Result<StatusCode, AppError> {
     license_path(&academy_id, &license_id)?;
+    let params = query_params(params)?;
+    let force = match params.get("force").map(|v| v.to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "true" || v == "1" => true,
+        Some(v) if v == "false" || v == "0" || v.is_empty() => false,
+        Some(_) => {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "force",
+                Rule::NotBoolean,
+            )]));
+        }
+    };
+    // 404 before 409: the license must be this academy's.
+    state.licenses.get(&academy_id, &license_id).await?;
+    if !force
+        && state
+            .meetings
+            .license_busy(&license_id, chrono::Utc::now())
+            .await?
+    {
+        return Err(AppError::LicenseInUse);
+    }
     state.licenses.delete(&academy_id, &license_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@ pub mod check_text;
 pub mod extract;
 pub mod i18n;
 pub mod licenses;
+pub mod meetings;
 pub mod observe;
 pub mod problem;
 pub mod views;

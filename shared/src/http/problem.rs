@@ -38,6 +38,22 @@ fn body(error: &AppError, lang: Lang) -> Value {
     }
     match error {
         AppError::VersionConflict { current } => body["currentVersion"] = json!(current),
+        AppError::SlotConflict {
+            license_id,
+            conflicts,
+        } => {
+            body["licenseId"] = json!(license_id);
+            body["conflicts"] = conflicts
+                .iter()
+                .map(|c| {
+                    json!({
+                        "meetingId": c.meeting_id,
+                        "startTime": crate::domain::meeting::zoom_time(&c.start_time),
+                        "endTime": crate::domain::meeting::zoom_time(&c.end_time),
+                    })
+                })
+                .collect();
+        }
         AppError::ZoomError {
             zoom_code,
             zoom_message,

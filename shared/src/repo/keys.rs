@@ -22,3 +22,52 @@ pub fn license_name(academy_id: &str, name_key: &str) -> Key {
         format!("{LICENSE_NAME_PREFIX}{name_key}"),
     )
 }
+
+pub const MEETING_PREFIX: &str = "MEETING#";
+pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+pub const SCHEDULE_VERSION: &str = "VERSION";
+
+/// Sort-key time: fixed width UTC, so text order is time order.
+pub fn key_time(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn meeting(academy_id: &str, meeting_id: &str) -> Key {
+    Key::new(
+        academy_pk(academy_id),
+        format!("{MEETING_PREFIX}{meeting_id}"),
+    )
+}
+
+pub fn calendar_pk(academy_id: &str) -> String {
+    format!("ACADEMY#{academy_id}#CAL")
+}
+
+pub fn calendar(academy_id: &str, start: &chrono::DateTime<chrono::Utc>, meeting_id: &str) -> Key {
+    Key::new(
+        calendar_pk(academy_id),
+        format!("{}#{meeting_id}", key_time(start)),
+    )
+}
+
+pub fn schedule_pk(license_id: &str) -> String {
+    format!("LICENSE#{license_id}#SCHED")
+}
+
+pub fn schedule_version(license_id: &str) -> Key {
+    Key::new(schedule_pk(license_id), SCHEDULE_VERSION)
+}
+
+/// A booking's sort key; `rev` tells a meeting's successive bookings apart
+/// (a reschedule holds the old and the new one until it commits).
+pub fn booking_sk(start: &chrono::DateTime<chrono::Utc>, meeting_id: &str, rev: u64) -> String {
+    format!("{}#{meeting_id}#{rev}", key_time(start))
+}
+
+pub fn zoom_meeting(zoom_meeting_id: &str) -> Key {
+    Key::new(format!("ZOOMMEETING#{zoom_meeting_id}"), "META")
+}
+
+pub fn idempotency(academy_id: &str, key: &str) -> Key {
+    Key::new(academy_pk(academy_id), format!("{IDEMPOTENCY_PREFIX}{key}"))
+}

@@ -1,8 +1,11 @@
 //! Repositories: the application's records written once over the storage port,
 //! so both store implementations behave the same.
 
+pub mod idempotency;
 pub mod keys;
 pub mod licenses;
+pub mod meetings;
+pub mod schedule;
 
 pub use licenses::{LicensePage, LicenseRepo};
 

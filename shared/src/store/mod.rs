@@ -5,7 +5,7 @@
 mod dynamo;
 mod embedded;
 
-pub use dynamo::DynamoStore;
+pub use dynamo::{DynamoStore, TTL_ATTRIBUTE};
 pub use embedded::EmbeddedStore;
 
 use async_trait::async_trait;

@@ -1,0 +1,689 @@
+//! Meeting use cases over the license pool. A create reserves a slot on a
+//! license (optimistic lock on the license's schedule), creates the meeting in
+//! Zoom, records Zoom's id, then commits; every failure undoes what was done.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::licenses::LicenseService;
+use super::verify::credentials;
+use crate::domain::license::{License, LicenseStatus};
+use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus, NewMeeting};
+use crate::domain::scheduling::{Booking, BookingState, conflicts, expired};
+use crate::error::{AppError, Conflict};
+use crate::repo::idempotency::{Begin, IdempotencyRepo};
+use crate::repo::meetings::{
+    MeetingFilter, MeetingPage, MeetingRepo, delete_calendar, put_calendar, put_meeting,
+    put_zoom_index, status_is,
+};
+use crate::repo::schedule::{ScheduleRepo, ScheduleView, booking_key, put_booking, remove_booking};
+use crate::repo::{RepoError, keys, to_item};
+use crate::store::{Condition, Store, Write};
+use crate::zoom::encode::{meeting_ref, percent_encode};
+use crate::zoom::types::id_string;
+use crate::zoom::{ZoomClient, ZoomCredentials, ZoomError};
+
+/// How long a reservation holds its slot while Zoom is asked.
+pub const RESERVATION_TTL: Duration = Duration::seconds(60);
+/// Reads and re-checks before a busy schedule is reported as unavailable.
+const BOOKING_ATTEMPTS: usize = 25;
+/// How long a request waits for an earlier one with its Idempotency-Key.
+const IDEMPOTENCY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// What Zoom's create answer carries that we keep (never `start_url`).
+#[derive(Debug, Deserialize)]
+struct ZoomCreated {
+    #[serde(deserialize_with = "id_string")]
+    id: String,
+    #[serde(default)]
+    uuid: Option<String>,
+    #[serde(default)]
+    join_url: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// An Idempotency-Key and the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// A create's answer: the meeting, or the replay of an earlier answer.
+pub enum CreateOutcome {
+    Created(Box<Meeting>),
+    Replayed { status: u16, body: Value },
+}
+
+#[derive(Clone)]
+pub struct MeetingService {
+    licenses: LicenseService,
+    zoom: ZoomClient,
+    meetings: MeetingRepo,
+    schedule: ScheduleRepo,
+    idempotency: IdempotencyRepo,
+}
+
+struct Host {
+    creds: ZoomCredentials,
+    user: String,
+}
+
+fn new_meeting_id() -> String {
+    format!("mtg_{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+fn slot_conflict(bookings: &[&Booking], license_id: &str) -> AppError {
+    AppError::SlotConflict {
+        license_id: Some(license_id.to_owned()),
+        conflicts: bookings
+            .iter()
+            .map(|b| Conflict {
+                meeting_id: b.meeting_id.clone(),
+                start_time: b.start_time,
+                end_time: b.end_time,
+            })
+            .collect(),
+    }
+}
+
+async fn pause(attempt: usize) {
+    let ceiling = 5 + 5 * attempt as u64;
+    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
+        1..=ceiling,
+    )))
+    .await;
+}
+
+impl MeetingService {
+    pub fn new(store: Arc<dyn Store>, licenses: LicenseService, zoom: ZoomClient) -> Self {
+        Self {
+            licenses,
+            zoom,
+            meetings: MeetingRepo::new(store.clone()),
+            schedule: ScheduleRepo::new(store.clone()),
+            idempotency: IdempotencyRepo::new(store),
+        }
+    }
+
+    async fn host(&self, license: License) -> Result<Host, AppError> {
+        let secrets = self.licenses.secrets_of(&license).await?;
+        let creds = credentials(&license, &secrets);
+        let user = license
+            .zoom_user_id
+            .clone()
+            .unwrap_or_else(|| license.host_user.clone());
+        Ok(Host { creds, user })
+    }
+
+    pub async fn get(&self, academy_id: &str, meeting_id: &str) -> Result<Meeting, AppError> {
+        match self.meetings.get(academy_id, meeting_id).await? {
+            Some(m) if m.status != MeetingStatus::Pending && m.status != MeetingStatus::Failed => {
+                Ok(m)
+            }
+            _ => Err(AppError::MeetingNotFound),
+        }
+    }
+
+    pub async fn list(
+        &self,
+        academy_id: &str,
+        filter: &MeetingFilter,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<MeetingPage, AppError> {
+        Ok(self.meetings.list(academy_id, filter, after, limit).await?)
+    }
+
+    /// Creates a meeting, once per Idempotency-Key.
+    pub async fn create(
+        &self,
+        academy_id: &str,
+        new: NewMeeting,
+        idempotency: Option<IdempotencyKey>,
+    ) -> Result<CreateOutcome, AppError> {
+        let Some(idem) = idempotency else {
+            return self
+                .create_once(academy_id, &new, None)
+                .await
+                .map(|m| CreateOutcome::Created(Box::new(m)));
+        };
+        let started = std::time::Instant::now();
+        let stale = RESERVATION_TTL + Duration::seconds(30);
+        let attempt = loop {
+            match self
+                .idempotency
+                .begin(academy_id, &idem.key, &idem.request_hash, stale)
+                .await?
+            {
+                Begin::Owner { attempt } => break attempt,
+                Begin::Replay { status, body } => {
+                    return Ok(CreateOutcome::Replayed { status, body });
+                }
+                Begin::Mismatch => return Err(AppError::IdempotencyKeyReused),
+                Begin::InProgress if started.elapsed() < IDEMPOTENCY_WAIT => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Begin::InProgress => return Err(AppError::IdempotencyInProgress),
+            }
+        };
+        let owned = Some((&idem, attempt.as_str()));
+        match self.create_once(academy_id, &new, owned).await {
+            Ok(meeting) => Ok(CreateOutcome::Created(Box::new(meeting))),
+            Err(e) => {
+                if let Err(abandon) = self
+                    .idempotency
+                    .abandon(academy_id, &idem.key, &attempt)
+                    .await
+                {
+                    tracing::warn!(error = %abandon, "could not release an idempotency key");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The licenses a meeting may go to, in the order to try them.
+    async fn candidates(
+        &self,
+        academy_id: &str,
+        new: &NewMeeting,
+    ) -> Result<Vec<License>, AppError> {
+        if let Some(id) = &new.license_id {
+            let license = self.licenses.get(academy_id, id).await?;
+            if license.status == LicenseStatus::Invalid {
+                return Err(AppError::LicenseInvalid);
+            }
+            return Ok(vec![license]);
+        }
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.licenses.list(academy_id, after, 200).await?;
+            all.extend(
+                page.items
+                    .into_iter()
+                    .filter(|l| l.status != LicenseStatus::Invalid),
+            );
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        if all.is_empty() {
+            return Err(AppError::NoLicenseAvailable);
+        }
+        Ok(all)
+    }
+
+    /// Reserves a slot: re-reads and re-checks whenever another booking won the race.
+    async fn reserve(
+        &self,
+        candidates: &[License],
+        pending: &mut Meeting,
+        named: bool,
+    ) -> Result<(License, Booking), AppError> {
+        let (start, end) = (pending.start_time, pending.end_time());
+        for attempt in 0..BOOKING_ATTEMPTS {
+            let now = Utc::now();
+            let views = futures::future::try_join_all(
+                candidates
+                    .iter()
+                    .map(|l| self.schedule.read(&l.license_id, start, end)),
+            )
+            .await?;
+            // Least booked around the meeting first; ties by license id.
+            let mut order: Vec<(usize, &License, &ScheduleView)> = candidates
+                .iter()
+                .zip(&views)
+                .map(|(l, v)| (v.bookings.iter().filter(|b| b.holds(now)).count(), l, v))
+                .collect();
+            order.sort_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| a.1.license_id.cmp(&b.1.license_id))
+            });
+            let free = order.iter().find(|(_, l, v)| {
+                conflicts(
+                    &v.bookings,
+                    start,
+                    end,
+                    usize::from(l.max_concurrent_meetings),
+                    now,
+                    None,
+                )
+                .is_none()
+            });
+            let Some((_, license, view)) = free else {
+                if named {
+                    let view = &views[0];
+                    let max = usize::from(candidates[0].max_concurrent_meetings);
+                    let busy =
+                        conflicts(&view.bookings, start, end, max, now, None).unwrap_or_default();
+                    return Err(slot_conflict(&busy, &candidates[0].license_id));
+                }
+                return Err(AppError::NoLicenseAvailable);
+            };
+            pending.license_id = license.license_id.clone();
+            let booking = Booking {
+                meeting_id: pending.meeting_id.clone(),
+                rev: pending.booking_rev,
+                start_time: start,
+                end_time: end,
+                state: BookingState::Pending,
+                expires_at: Some(now + RESERVATION_TTL),
+            };
+            let mut writes = vec![
+                view.bump(),
+                put_booking(&license.license_id, &booking),
+                put_meeting(pending, None),
+            ];
+            // Reservations abandoned by a crash give their place up here.
+            let stale: Vec<&Booking> = expired(&view.bookings, now);
+            writes.extend(
+                stale
+                    .iter()
+                    .take(50)
+                    .map(|b| remove_booking(&license.license_id, b)),
+            );
+            match self.meetings.write(writes).await {
+                Ok(()) => {
+                    for b in stale {
+                        self.resolve_abandoned(&pending.academy_id, &b.meeting_id)
+                            .await;
+                    }
+                    return Ok(((*license).clone(), booking));
+                }
+                Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                    pause(attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::StoreUnavailable(
+            "the schedule kept changing".into(),
+        ))
+    }
+
+    /// Cleans up after a create that never finished: its Zoom meeting (if
+    /// recorded) is deleted and the record marked failed.
+    async fn resolve_abandoned(&self, academy_id: &str, meeting_id: &str) {
+        let Ok(Some(meeting)) = self.meetings.get(academy_id, meeting_id).await else {
+            return;
+        };
+        if meeting.status != MeetingStatus::Pending {
+            return;
+        }
+        if let Some(zoom_id) = &meeting.zoom_meeting_id
+            && let Ok(license) = self.licenses.get(academy_id, &meeting.license_id).await
+            && let Ok(host) = self.host(license).await
+        {
+            self.delete_in_zoom(&host.creds, zoom_id).await.ok();
+        }
+        let mut failed = meeting.clone();
+        failed.status = MeetingStatus::Failed;
+        let _ = self
+            .meetings
+            .write(vec![Write::put_if(
+                crate::repo::meetings::meeting_item(&failed),
+                status_is(MeetingStatus::Pending),
+            )])
+            .await;
+        tracing::info!(meeting_id, "abandoned reservation resolved");
+    }
+
+    async fn delete_in_zoom(
+        &self,
+        creds: &ZoomCredentials,
+        zoom_id: &str,
+    ) -> Result<(), ZoomError> {
+        let path = format!("/meetings/{}", meeting_ref(zoom_id));
+        match self
+            .zoom
+            .call(creds, Method::DELETE, &path, &[], None)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Already gone in Zoom: what we wanted.
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Undoes a reservation: booking, pending meeting (and nothing else exists yet).
+    async fn release(&self, meeting: &Meeting, booking: &Booking) {
+        let writes = vec![
+            Write::delete_if(booking_key(&meeting.license_id, booking), Condition::Exists),
+            Write::delete_if(
+                keys::meeting(&meeting.academy_id, &meeting.meeting_id),
+                status_is(MeetingStatus::Pending),
+            ),
+        ];
+        if let Err(e) = self.meetings.write(writes).await {
+            // The reservation expires on its own; the next booking clears it.
+            tracing::warn!(meeting_id = %meeting.meeting_id, error = %e, "could not release a reservation");
+        }
+    }
+
+    async fn create_once(
+        &self,
+        academy_id: &str,
+        new: &NewMeeting,
+        idempotency: Option<(&IdempotencyKey, &str)>,
+    ) -> Result<Meeting, AppError> {
+        let candidates = self.candidates(academy_id, new).await?;
+        let now = Utc::now();
+        let mut meeting = Meeting {
+            meeting_id: new_meeting_id(),
+            academy_id: academy_id.to_owned(),
+            license_id: String::new(),
+            zoom_meeting_id: None,
+            zoom_uuid: None,
+            topic: new.topic.clone(),
+            start_time: new.start_time,
+            duration_minutes: new.duration_minutes,
+            timezone: new.timezone.clone(),
+            agenda: new.agenda.clone(),
+            external_ref: new.external_ref.clone(),
+            settings: new.settings.clone(),
+            join_url: None,
+            password: None,
+            status: MeetingStatus::Pending,
+            booking_rev: 1,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let (license, booking) = self
+            .reserve(&candidates, &mut meeting, new.license_id.is_some())
+            .await?;
+        let host = match self.host(license).await {
+            Ok(host) => host,
+            Err(e) => {
+                self.release(&meeting, &booking).await;
+                return Err(e);
+            }
+        };
+        let path = format!("/users/{}/meetings", percent_encode(&host.user));
+        let created = self
+            .zoom
+            .call(&host.creds, Method::POST, &path, &[], Some(&new.to_zoom()))
+            .await
+            .and_then(|r| r.json::<ZoomCreated>());
+        let created = match created {
+            Ok(created) => created,
+            Err(e) => {
+                self.release(&meeting, &booking).await;
+                return Err(e.into());
+            }
+        };
+        meeting.zoom_meeting_id = Some(created.id.clone());
+        meeting.zoom_uuid = created.uuid;
+        meeting.join_url = created.join_url;
+        meeting.password = created.password;
+        let mut writes = Vec::new();
+        let committed = async {
+            self.meetings.record_zoom_id(&meeting).await?;
+            let mut scheduled = meeting.clone();
+            scheduled.status = MeetingStatus::Scheduled;
+            scheduled.updated_at = Utc::now();
+            let mut committed_booking = booking.clone();
+            committed_booking.state = BookingState::Committed;
+            committed_booking.expires_at = None;
+            writes.push(Write::put_if(
+                to_item(
+                    &booking_key(&scheduled.license_id, &booking),
+                    &committed_booking,
+                ),
+                Condition::AttrEquals("expiresAt".into(), json!(booking.expires_at)),
+            ));
+            writes.push(Write::put_if(
+                crate::repo::meetings::meeting_item(&scheduled),
+                status_is(MeetingStatus::Pending),
+            ));
+            writes.push(put_calendar(&scheduled));
+            writes.extend(put_zoom_index(&scheduled));
+            if let Some((idem, attempt)) = idempotency {
+                writes.push(IdempotencyRepo::finish(
+                    academy_id,
+                    &idem.key,
+                    attempt,
+                    &idem.request_hash,
+                    201,
+                    scheduled.view(),
+                ));
+            }
+            self.meetings.write(std::mem::take(&mut writes)).await?;
+            Ok::<Meeting, RepoError>(scheduled)
+        }
+        .await;
+        match committed {
+            Ok(scheduled) => {
+                tracing::info!(meeting_id = %scheduled.meeting_id, license_id = %scheduled.license_id, "meeting created");
+                Ok(scheduled)
+            }
+            Err(e) => {
+                // Zoom has a meeting nobody will know about: take it back.
+                if let Err(undo) = self.delete_in_zoom(&host.creds, &created.id).await {
+                    tracing::error!(meeting_id = %meeting.meeting_id, error = %undo, "could not delete an uncommitted Zoom meeting; its id is recorded on the pending meeting");
+                    return Err(e.into());
+                }
+                self.release(&meeting, &booking).await;
+                Err(match e {
+                    RepoError::Store(crate::store::StoreError::ConditionFailed { .. }) => {
+                        AppError::SlotConflict {
+                            license_id: Some(meeting.license_id.clone()),
+                            conflicts: Vec::new(),
+                        }
+                    }
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    /// Reschedules or edits a meeting; a new time is booked before Zoom is
+    /// told, and the old slot freed in the transaction that commits.
+    pub async fn patch(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        patch: MeetingPatch,
+    ) -> Result<Meeting, AppError> {
+        let current = self.get(academy_id, meeting_id).await?;
+        if current.status != MeetingStatus::Scheduled {
+            return Err(AppError::MeetingNotEditable);
+        }
+        let mut next = patch.apply(&current);
+        if next == current {
+            return Ok(current);
+        }
+        next.version = current.version + 1;
+        next.updated_at = Utc::now();
+        let moved = next.start_time != current.start_time || next.end_time() != current.end_time();
+        let license = self.licenses.get(academy_id, &current.license_id).await?;
+        let host = self.host(license.clone()).await?;
+        let zoom_id = current
+            .zoom_meeting_id
+            .clone()
+            .ok_or(AppError::MeetingNotEditable)?;
+        let path = format!("/meetings/{}", meeting_ref(&zoom_id));
+        let body = patch.to_zoom(&next);
+
+        if !moved {
+            self.zoom
+                .call(&host.creds, Method::PATCH, &path, &[], Some(&body))
+                .await?;
+            let writes = vec![put_meeting(&next, Some(&current)), put_calendar(&next)];
+            return match self.meetings.write(writes).await {
+                Ok(()) => Ok(next),
+                Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                    Err(AppError::VersionConflict {
+                        current: current.version,
+                    })
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+
+        // Reserve the new time (the meeting's own booking does not count against it).
+        next.booking_rev = current.booking_rev + 1;
+        let (start, end) = (next.start_time, next.end_time());
+        let mut reserved = None;
+        for attempt in 0..BOOKING_ATTEMPTS {
+            let now = Utc::now();
+            let view = self.schedule.read(&license.license_id, start, end).await?;
+            let max = usize::from(license.max_concurrent_meetings);
+            if let Some(busy) = conflicts(&view.bookings, start, end, max, now, Some(meeting_id)) {
+                return Err(slot_conflict(&busy, &license.license_id));
+            }
+            let booking = Booking {
+                meeting_id: meeting_id.to_owned(),
+                rev: next.booking_rev,
+                start_time: start,
+                end_time: end,
+                state: BookingState::Pending,
+                expires_at: Some(now + RESERVATION_TTL),
+            };
+            let writes = vec![view.bump(), put_booking(&license.license_id, &booking)];
+            match self.meetings.write(writes).await {
+                Ok(()) => {
+                    reserved = Some(booking);
+                    break;
+                }
+                Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                    pause(attempt).await
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some(booking) = reserved else {
+            return Err(AppError::StoreUnavailable(
+                "the schedule kept changing".into(),
+            ));
+        };
+        let release_new = || async {
+            let write = remove_booking(&license.license_id, &booking);
+            if let Err(e) = self.meetings.write(vec![write]).await {
+                tracing::warn!(meeting_id, error = %e, "could not release a reservation");
+            }
+        };
+        if let Err(e) = self
+            .zoom
+            .call(&host.creds, Method::PATCH, &path, &[], Some(&body))
+            .await
+        {
+            release_new().await;
+            return Err(e.into());
+        }
+        let mut committed_booking = booking.clone();
+        committed_booking.state = BookingState::Committed;
+        committed_booking.expires_at = None;
+        let old_booking = current.booking();
+        let mut writes = vec![
+            Write::put_if(
+                to_item(
+                    &booking_key(&license.license_id, &booking),
+                    &committed_booking,
+                ),
+                Condition::AttrEquals("expiresAt".into(), json!(booking.expires_at)),
+            ),
+            Write::Delete {
+                key: booking_key(&license.license_id, &old_booking),
+                condition: None,
+            },
+            put_meeting(&next, Some(&current)),
+            put_calendar(&next),
+        ];
+        if next.start_time != current.start_time {
+            writes.push(delete_calendar(&current));
+        }
+        match self.meetings.write(writes).await {
+            Ok(()) => Ok(next),
+            Err(e) => {
+                // Put Zoom back where the meeting still is for us.
+                let back = json!({
+                    "start_time": crate::domain::meeting::zoom_time(&current.start_time),
+                    "duration": current.duration_minutes,
+                });
+                if let Err(undo) = self
+                    .zoom
+                    .call(&host.creds, Method::PATCH, &path, &[], Some(&back))
+                    .await
+                {
+                    tracing::error!(meeting_id, error = %undo, "Zoom has the new time but the store kept the old one");
+                }
+                release_new().await;
+                Err(match e {
+                    RepoError::Store(crate::store::StoreError::ConditionFailed { .. }) => {
+                        AppError::VersionConflict {
+                            current: current.version,
+                        }
+                    }
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    /// Deletes in Zoom (already gone is fine), frees the slot, keeps the record as `deleted`.
+    pub async fn delete(&self, academy_id: &str, meeting_id: &str) -> Result<(), AppError> {
+        let current = self.get(academy_id, meeting_id).await?;
+        if current.status == MeetingStatus::Deleted {
+            return Ok(());
+        }
+        if let Some(zoom_id) = &current.zoom_meeting_id {
+            let license = self.licenses.get(academy_id, &current.license_id).await;
+            match license {
+                Ok(license) => {
+                    let host = self.host(license).await?;
+                    self.delete_in_zoom(&host.creds, zoom_id).await?;
+                }
+                // The license is gone (force-deleted): nothing to ask Zoom with.
+                Err(AppError::LicenseNotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut deleted = current.clone();
+        deleted.status = MeetingStatus::Deleted;
+        deleted.version = current.version + 1;
+        deleted.updated_at = Utc::now();
+        let writes = vec![
+            put_meeting(&deleted, Some(&current)),
+            Write::Delete {
+                key: booking_key(&current.license_id, &current.booking()),
+                condition: None,
+            },
+            delete_calendar(&current),
+        ];
+        match self.meetings.write(writes).await {
+            Ok(()) => {
+                tracing::info!(meeting_id, "meeting deleted");
+                Ok(())
+            }
+            Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                Err(AppError::VersionConflict {
+                    current: current.version,
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether a license still has meetings that have not ended.
+    pub async fn license_busy(
+        &self,
+        license_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        Ok(!self
+            .schedule
+            .upcoming(license_id, now, 100)
+            .await?
+            .is_empty())
+    }
+}

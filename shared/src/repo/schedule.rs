@@ -1,0 +1,129 @@
+//! A license's schedule: its bookings (`LICENSE#{id}#SCHED` / `{start}#{meetingId}`)
+//! and a version (`VERSION`) that every booking change bumps. A booking is
+//! written only on condition that the version is still the one read, so two
+//! requests that read the same schedule cannot both book into it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{RepoError, from_item, keys, to_item};
+use crate::domain::scheduling::{Booking, window_floor};
+use crate::store::{Condition, Key, Query, SkRange, Store, Write};
+
+/// What a booking decision was made on.
+#[derive(Debug, Clone)]
+pub struct ScheduleView {
+    pub license_id: String,
+    /// 0 when the license never had a booking.
+    pub version: u64,
+    /// Bookings that may overlap the window read.
+    pub bookings: Vec<Booking>,
+}
+
+impl ScheduleView {
+    /// The write that moves the version on, valid only if nobody else did meanwhile.
+    pub fn bump(&self) -> Write {
+        let key = keys::schedule_version(&self.license_id);
+        let item = to_item(&key, &json!({ "version": self.version + 1 }));
+        let condition = if self.version == 0 {
+            Condition::NotExists
+        } else {
+            Condition::AttrEquals("version".into(), Value::from(self.version))
+        };
+        Write::put_if(item, condition)
+    }
+}
+
+#[derive(Clone)]
+pub struct ScheduleRepo {
+    store: Arc<dyn Store>,
+}
+
+/// Query page size when reading a window (bookings per day are few).
+const PAGE: usize = 1000;
+
+impl ScheduleRepo {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// The version, then the bookings that may overlap `[start, end)`. The
+    /// version is read first: a booking written after it moves the version,
+    /// so a decision on a stale read fails its condition instead of winning.
+    pub async fn read(
+        &self,
+        license_id: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ScheduleView, RepoError> {
+        let version = match self.store.get(&keys::schedule_version(license_id)).await? {
+            Some(item) => item.get("version").and_then(Value::as_u64).unwrap_or(0),
+            None => 0,
+        };
+        let range = SkRange::Between(keys::key_time(&window_floor(start)), keys::key_time(&end));
+        let items = self
+            .store
+            .query(&Query::new(keys::schedule_pk(license_id), range, PAGE))
+            .await?;
+        let bookings = items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<Booking>, _>>()?;
+        Ok(ScheduleView {
+            license_id: license_id.to_owned(),
+            version,
+            bookings,
+        })
+    }
+
+    /// Bookings that have not ended by `now` (for "license in use").
+    pub async fn upcoming(
+        &self,
+        license_id: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Booking>, RepoError> {
+        let range = SkRange::Between(
+            keys::key_time(&window_floor(now)),
+            keys::SCHEDULE_VERSION.to_owned(),
+        );
+        let items = self
+            .store
+            .query(&Query::new(keys::schedule_pk(license_id), range, limit))
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter(|i| i.get("sk").and_then(Value::as_str) != Some(keys::SCHEDULE_VERSION))
+            .map(from_item::<Booking>)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|b| b.end_time > now && b.holds(now))
+            .collect())
+    }
+}
+
+pub fn booking_key(license_id: &str, booking: &Booking) -> Key {
+    Key::new(
+        keys::schedule_pk(license_id),
+        keys::booking_sk(&booking.start_time, &booking.meeting_id, booking.rev),
+    )
+}
+
+/// Puts a new booking (its key must be free).
+pub fn put_booking(license_id: &str, booking: &Booking) -> Write {
+    Write::put_if(
+        to_item(&booking_key(license_id, booking), booking),
+        Condition::NotExists,
+    )
+}
+
+/// Removes a booking if it is still exactly as read.
+pub fn remove_booking(license_id: &str, booking: &Booking) -> Write {
+    let condition = match booking.expires_at {
+        Some(at) => Condition::AttrEquals("expiresAt".into(), json!(at)),
+        None => Condition::Exists,
+    };
+    Write::delete_if(booking_key(license_id, booking), condition)
+}
