@@ -20,6 +20,9 @@ eval "$(infra/scripts/start-moto.sh)"
 echo "test.sh: moto is up at $AWS_ENDPOINT_URL" >&2
 
 export AWS_ENDPOINT_URL
+# Tests that must stop a store start their own moto with these.
+export LMS_ZOOM_MOTO_PYTHON="${MOTO_VENV:-$root/.venv-moto}/bin/python"
+export LMS_ZOOM_MOTO_SERVER="$root/infra/scripts/moto_serial.py"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true

@@ -21,6 +21,8 @@ pub enum AppError {
     MeetingNotFound,
     #[error("meeting can no longer be changed")]
     MeetingNotEditable,
+    #[error("meeting deleted")]
+    MeetingDeleted,
     #[error("slot conflict")]
     SlotConflict {
         license_id: Option<String>,
@@ -86,6 +88,7 @@ impl AppError {
             | AppError::IdempotencyInProgress => 409,
             AppError::LicenseInvalid | AppError::IdempotencyKeyReused => 422,
             AppError::MethodNotAllowed => 405,
+            AppError::MeetingDeleted => 409,
             AppError::LicenseNameTaken | AppError::LicenseInUse => 409,
             AppError::VersionConflict { .. } => 412,
             AppError::PayloadTooLarge => 413,
@@ -103,6 +106,7 @@ impl AppError {
             AppError::MalformedJson { .. } => "malformed_json",
             AppError::MeetingNotFound => "meeting_not_found",
             AppError::MeetingNotEditable => "meeting_not_editable",
+            AppError::MeetingDeleted => "meeting_deleted",
             AppError::SlotConflict { .. } => "slot_conflict",
             AppError::NoLicenseAvailable => "no_license_available",
             AppError::LicenseInvalid => "license_invalid",

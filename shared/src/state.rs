@@ -5,7 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::app::verify::Verifier;
+use crate::app::recordings::RecordingService;
+use crate::app::webhooks::WebhookService;
 use crate::app::{LicenseService, MeetingService};
+use crate::repo::meetings::MeetingRepo;
+use crate::repo::recordings::RecordingRepo;
 use crate::config::AppConfig;
 use crate::repo::LicenseRepo;
 use crate::secrets::{
@@ -22,6 +26,8 @@ pub struct AppState {
     pub zoom: ZoomClient,
     pub licenses: LicenseService,
     pub meetings: MeetingService,
+    pub recordings: RecordingService,
+    pub webhooks: WebhookService,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +56,17 @@ impl AppState {
             Verifier::new(zoom.clone()),
         );
         let meetings = MeetingService::new(store.clone(), licenses.clone(), zoom.clone());
+        let recordings = RecordingService::new(
+            licenses.clone(),
+            meetings.clone(),
+            RecordingRepo::new(store.clone()),
+            zoom.clone(),
+        );
+        let webhooks = WebhookService::new(
+            licenses.clone(),
+            MeetingRepo::new(store.clone()),
+            RecordingRepo::new(store.clone()),
+        );
         Self {
             config: Arc::new(config),
             store,
@@ -57,14 +74,16 @@ impl AppState {
             zoom,
             licenses,
             meetings,
+            recordings,
+            webhooks,
         }
     }
 
     /// DynamoDB and Secrets Manager, from the usual AWS configuration.
     pub fn aws(config: AppConfig, sdk: &aws_config::SdkConfig) -> Self {
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
-        let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(sdk));
-        Self::new(config, Arc::new(store), Arc::new(secrets))
+        let (dynamo, secrets) = aws_clients(sdk);
+        let store = DynamoStore::new(dynamo, &config.table_name);
+        Self::new(config, Arc::new(store), Arc::new(SecretsManagerStore::new(secrets)))
     }
 
     /// The embedded store and secrets in `data_dir`.
@@ -82,4 +101,30 @@ impl AppState {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Self::aws(config, &sdk)
     }
+}
+
+/// How long one AWS call may take in all (retries included) and per attempt:
+/// webhooks must answer Zoom within 3 s, so a stuck store becomes a 503 in time.
+pub const AWS_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2000);
+pub const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// DynamoDB and Secrets Manager clients with bounded call times.
+pub fn aws_clients(
+    sdk: &aws_config::SdkConfig,
+) -> (aws_sdk_dynamodb::Client, aws_sdk_secretsmanager::Client) {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_millis(500))
+        .operation_timeout(AWS_OPERATION_TIMEOUT)
+        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
+        .build();
+    let dynamo = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(timeouts.clone())
+        .build();
+    let secrets = aws_sdk_secretsmanager::config::Builder::from(sdk)
+        .timeout_config(timeouts)
+        .build();
+    (
+        aws_sdk_dynamodb::Client::from_conf(dynamo),
+        aws_sdk_secretsmanager::Client::from_conf(secrets),
+    )
 }

@@ -68,9 +68,10 @@ pub async fn stores(
         ),
         StoreKind::Aws => {
             let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+            let (dynamo, secrets) = lms_zoom::state::aws_clients(&sdk);
+            let dynamo = DynamoStore::new(dynamo, &config.table_name);
             dynamo.ensure_table().await?;
-            let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk));
+            let secrets = SecretsManagerStore::new(secrets);
             (Arc::new(dynamo), Arc::new(secrets))
         }
     })
@@ -88,14 +89,22 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 
 /// All routes on one router; LMS routes need `Authorization: Bearer <token>` when a token is set.
 pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
-    let mut lms = http::licenses::routes(state.clone()).merge(http::meetings::routes(state));
+    let mut lms = http::licenses::routes(state.clone())
+        .merge(http::signature::routes(state.clone()))
+        .merge(http::meetings::routes(state.clone()));
     if let Some(token) = api_token {
         lms = lms.layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             auth::require_bearer,
         ));
     }
-    http::edge(Router::new().route("/healthz", get(healthz)).merge(lms))
+    let webhooks = http::webhooks::routes(state);
+    http::edge(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .merge(lms)
+            .merge(webhooks),
+    )
 }
 
 /// A running server; dropping it does not stop it, [`Server::stop`] does.

@@ -115,6 +115,23 @@ impl Emulator {
             .map(|m| m.to_json(&self.shared.base_url))
     }
 
+    /// Sets the stored instance UUID of meeting `meeting_id` (e.g. one that
+    /// starts with `/` or contains `//`, which must be double URL-encoded in
+    /// paths). Later recordings and lifecycle events use it; recordings seeded
+    /// before keep theirs.
+    ///
+    /// # Panics
+    /// If no meeting has this id.
+    pub fn set_meeting_uuid(&self, meeting_id: &str, uuid: &str) {
+        let mut state = self.shared.lock();
+        let meeting = meeting_id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.meetings.get_mut(&id))
+            .unwrap_or_else(|| panic!("set_meeting_uuid: no meeting {meeting_id}"));
+        meeting.uuid = uuid.to_owned();
+    }
+
     /// How many meetings are stored (deleted ones are gone).
     pub fn meeting_count(&self) -> usize {
         self.shared.lock().meetings.len()
@@ -206,6 +223,11 @@ impl Emulator {
             files,
             ..recording
         });
+    }
+
+    /// The state shared with the server.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// Stops the server (every clone's) and waits for it.

@@ -63,6 +63,23 @@ pub(crate) fn file_id() -> String {
     )
 }
 
+/// A participant UUID: an uppercase hyphenated UUID (UNCONFIRMED: Zoom
+/// documents `participant_uuid` as an opaque string).
+pub(crate) fn participant_uuid() -> String {
+    file_id().to_uppercase()
+}
+
+/// A JWT-shaped recording `download_token`; never the same twice.
+pub(crate) fn download_token() -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"purpose":"recording_download","nonce":"{}"}}"#,
+        alphanumeric(24)
+    ));
+    let signature = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    format!("{header}.{payload}.{signature}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +93,7 @@ mod tests {
         assert_eq!(file_id().len(), 36);
         assert_ne!(zak(), zak());
         assert_eq!(zak().split('.').count(), 3);
+        assert_eq!(participant_uuid().len(), 36);
+        assert_ne!(download_token(), download_token());
     }
 }

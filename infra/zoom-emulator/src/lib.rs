@@ -1,7 +1,9 @@
 //! A stand-in for Zoom, for tests and demos: Server-to-Server OAuth and the
 //! REST endpoints lms-zoom calls (users, ZAK, meetings, recordings), with
 //! Zoom's real paths, status codes, JSON shapes and error bodies (see
-//! `shared/ZOOM.md`), plus fault injection and a signed-webhook sender.
+//! `shared/ZOOM.md`), plus fault injection, a signed-webhook sender and
+//! Zoom's webhook events ([`events`]), down to a created meeting's whole
+//! lifecycle ([`Emulator::emit_lifecycle`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -19,8 +21,10 @@ mod auth;
 mod config;
 mod daily_limit;
 mod emulator;
+pub mod events;
 mod faults;
 mod ids;
+mod lifecycle;
 mod meeting_input;
 mod meeting_list;
 mod meeting_model;
@@ -42,4 +46,5 @@ pub use config::{
 pub use daily_limit::DAILY_CREATE_UPDATE_LIMIT;
 pub use emulator::Emulator;
 pub use faults::{Endpoint, Fault, FaultKind};
+pub use lifecycle::{Lifecycle, Participant, Session};
 pub use scopes::MISSING_SCOPES_CODE;

@@ -126,6 +126,18 @@ pub(crate) fn build_files(
     duration: u32,
     base_url: &str,
 ) -> Vec<Value> {
+    let end = start + Duration::minutes(i64::from(duration));
+    build_files_between(given, uuid, start, end, base_url)
+}
+
+/// Like [`build_files`], for a recording from `start` to `end`.
+pub(crate) fn build_files_between(
+    given: Value,
+    uuid: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    base_url: &str,
+) -> Vec<Value> {
     let files = match given {
         Value::Array(files) => files,
         Value::Object(mut object) => match object.remove("recording_files") {
@@ -134,7 +146,6 @@ pub(crate) fn build_files(
         },
         _ => Vec::new(),
     };
-    let end = start + Duration::minutes(i64::from(duration));
     files
         .into_iter()
         .map(|file| {

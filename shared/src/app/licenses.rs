@@ -110,6 +110,11 @@ impl LicenseService {
             .ok_or(AppError::LicenseNotFound)
     }
 
+    /// A license by id alone (for webhooks); `None` when unknown.
+    pub async fn find(&self, license_id: &str) -> Result<Option<License>, AppError> {
+        Ok(self.repo.find(license_id).await?)
+    }
+
     pub async fn list(
         &self,
         academy_id: &str,

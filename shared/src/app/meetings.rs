@@ -392,6 +392,8 @@ impl MeetingService {
             settings: new.settings.clone(),
             join_url: None,
             password: None,
+            share_url: None,
+            play_passcode: None,
             status: MeetingStatus::Pending,
             booking_rev: 1,
             version: 1,

@@ -2,7 +2,10 @@
 
 pub mod licenses;
 pub mod meetings;
+pub mod recordings;
+pub mod signature;
 pub mod verify;
+pub mod webhooks;
 
 pub use licenses::LicenseService;
 pub use meetings::MeetingService;

@@ -141,6 +141,11 @@ pub struct Meeting {
     pub join_url: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// From `recording.completed` or a recording sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_passcode: Option<String>,
     pub status: MeetingStatus,
     /// The booking holding this meeting's slot (its revision).
     #[serde(default)]
@@ -544,6 +549,8 @@ mod tests {
             settings: MeetingSettings::default(),
             join_url: None,
             password: None,
+            share_url: None,
+            play_passcode: None,
             status: MeetingStatus::Scheduled,
             booking_rev: 1,
             version: 1,

@@ -1,7 +1,9 @@
 //! Plain types and rules, no I/O.
 
+pub mod attendance;
 pub mod license;
 pub mod meeting;
+pub mod recording;
 pub mod scheduling;
 pub mod validation;
 pub mod verification;

@@ -66,6 +66,7 @@ impl Lang {
                 "Meeting cannot be changed",
                 "La reunión no se puede cambiar",
             ),
+            AppError::MeetingDeleted => ("Meeting deleted", "Reunión eliminada"),
             AppError::SlotConflict { .. } => ("Time slot taken", "Horario ocupado"),
             AppError::NoLicenseAvailable => ("No license available", "No hay licencia disponible"),
             AppError::LicenseInvalid => ("License invalid", "Licencia no válida"),
@@ -123,6 +124,10 @@ impl Lang {
             AppError::MeetingNotEditable => self.pick(
                 "The meeting has started, ended or was deleted; it can no longer be changed.",
                 "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",
+            ),
+            AppError::MeetingDeleted => self.pick(
+                "The meeting was deleted; nobody can start or join it any more.",
+                "La reunión fue eliminada; ya nadie puede iniciarla ni unirse a ella.",
             ),
             AppError::SlotConflict { .. } => self.pick(
                 "The license already holds as many meetings as it may at that time; see conflicts.",

@@ -36,6 +36,18 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}",
             get(read).patch(patch).delete(remove),
         )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings",
+            get(recordings),
+        )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/sync",
+            post(sync_recordings),
+        )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/attendance",
+            get(attendance),
+        )
         .with_state(state)
 }
 
@@ -244,4 +256,28 @@ async fn remove(
     meeting_path(&academy_id, &meeting_id)?;
     state.meetings.delete(&academy_id, &meeting_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn recordings(
+    State(state): State<AppState>,
+    Path((academy_id, meeting_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    meeting_path(&academy_id, &meeting_id)?;
+    Ok(axum::Json(state.recordings.recordings(&academy_id, &meeting_id).await?).into_response())
+}
+
+async fn sync_recordings(
+    State(state): State<AppState>,
+    Path((academy_id, meeting_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    meeting_path(&academy_id, &meeting_id)?;
+    Ok(axum::Json(state.recordings.sync(&academy_id, &meeting_id).await?).into_response())
+}
+
+async fn attendance(
+    State(state): State<AppState>,
+    Path((academy_id, meeting_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    meeting_path(&academy_id, &meeting_id)?;
+    Ok(axum::Json(state.recordings.attendance(&academy_id, &meeting_id).await?).into_response())
 }

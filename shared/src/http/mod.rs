@@ -9,7 +9,9 @@ pub mod licenses;
 pub mod meetings;
 pub mod observe;
 pub mod problem;
+pub mod signature;
 pub mod views;
+pub mod webhooks;
 
 use axum::Router;
 use axum::middleware;

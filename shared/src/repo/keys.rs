@@ -71,3 +71,28 @@ pub fn zoom_meeting(zoom_meeting_id: &str) -> Key {
 pub fn idempotency(academy_id: &str, key: &str) -> Key {
     Key::new(academy_pk(academy_id), format!("{IDEMPOTENCY_PREFIX}{key}"))
 }
+
+/// License id → academy, for routes that only carry the license id (webhooks).
+pub fn license_index(license_id: &str) -> Key {
+    Key::new(format!("LICENSEID#{license_id}"), "META")
+}
+
+pub const RECORDING_PREFIX: &str = "RECORDING#";
+pub const PARTICIPANT_PREFIX: &str = "PARTICIPANT#";
+
+pub fn meeting_children_pk(meeting_id: &str) -> String {
+    format!("MEETING#{meeting_id}")
+}
+
+pub fn recording(meeting_id: &str, file_key: &str) -> Key {
+    Key::new(meeting_children_pk(meeting_id), format!("{RECORDING_PREFIX}{file_key}"))
+}
+
+pub fn participant(meeting_id: &str, participant_key: &str) -> Key {
+    Key::new(meeting_children_pk(meeting_id), format!("{PARTICIPANT_PREFIX}{participant_key}"))
+}
+
+/// A webhook event already applied (kept 7 days).
+pub fn zoom_event(dedupe_hash: &str) -> Key {
+    Key::new(format!("ZOOMEVENT#{dedupe_hash}"), "META")
+}

@@ -27,6 +27,13 @@ fn guard_item(license: &License) -> Item {
     to_item(&key, &json!({ "licenseId": license.license_id }))
 }
 
+fn index_item(license: &License) -> Item {
+    to_item(
+        &keys::license_index(&license.license_id),
+        &json!({ "academyId": license.academy_id }),
+    )
+}
+
 fn version_is(license: &License) -> Condition {
     Condition::AttrEquals("version".into(), Value::from(license.version))
 }
@@ -42,6 +49,7 @@ impl LicenseRepo {
         let writes = vec![
             Write::put_if(guard_item(license), Condition::NotExists),
             Write::put_if(to_item(&key, license), Condition::NotExists),
+            Write::put(index_item(license)),
         ];
         match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),
@@ -60,6 +68,17 @@ impl LicenseRepo {
             }
             Ok(_) => RepoError::VersionConflict,
             Err(e) => e.into(),
+        }
+    }
+
+    /// A license found by its id alone (webhooks carry no academy).
+    pub async fn find(&self, license_id: &str) -> Result<Option<License>, RepoError> {
+        let Some(index) = self.store.get(&keys::license_index(license_id)).await? else {
+            return Ok(None);
+        };
+        match index.get("academyId").and_then(Value::as_str) {
+            Some(academy_id) => self.get(academy_id, license_id).await,
+            None => Ok(None),
         }
     }
 
@@ -140,6 +159,10 @@ impl LicenseRepo {
                 keys::license_name(&license.academy_id, &license.name_key()),
                 Condition::Exists,
             ),
+            Write::Delete {
+                key: keys::license_index(&license.license_id),
+                condition: None,
+            },
         ];
         match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),

@@ -5,6 +5,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod licenses;
 pub mod meetings;
+pub mod recordings;
 pub mod schedule;
 
 pub use licenses::{LicensePage, LicenseRepo};

@@ -3,8 +3,10 @@
 pub mod client;
 pub mod encode;
 pub mod error;
+pub mod sdk_jwt;
 pub mod token;
 pub mod types;
+pub mod webhook_sig;
 
 pub use client::{ZoomClient, ZoomCredentials, ZoomSettings};
 pub use error::{OAuthFailure, ZoomError};

@@ -1,0 +1,11 @@
+//! Lambda function `zoom-webhooks`: Zoom's event notifications behind API Gateway.
+
+use lms_zoom::{AppConfig, AppState, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let config = AppConfig::from_env()?;
+    let state = AppState::from_aws_env(config).await;
+    lambda_http::run(http::edge(http::webhooks::routes(state))).await
+}

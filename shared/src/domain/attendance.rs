@@ -1,0 +1,170 @@
+//! Attendance per participant from join/leave events, which may arrive late,
+//! twice or out of order: sessions are paired by time, rejoins summed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    #[serde(default)]
+    pub join: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub leave: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attendance {
+    pub participant_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub sessions: Vec<Session>,
+    pub version: u64,
+}
+
+/// Who a participant event is about: `participant_uuid`, else `user_id`, else email+name.
+pub fn participant_key(participant: &Value) -> Option<String> {
+    let field = |name: &str| match participant.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(uuid) = field("participant_uuid") {
+        return Some(format!("uuid:{uuid}"));
+    }
+    if let Some(user) = field("user_id") {
+        return Some(format!("user:{user}"));
+    }
+    let email = field("email").unwrap_or_default().to_lowercase();
+    let name = field("user_name").unwrap_or_default().to_lowercase();
+    (!email.is_empty() || !name.is_empty()).then(|| format!("who:{email}|{name}"))
+}
+
+impl Attendance {
+    pub fn new(participant_id: String) -> Self {
+        Self {
+            participant_id,
+            name: None,
+            email: None,
+            sessions: Vec::new(),
+            version: 0,
+        }
+    }
+
+    pub fn joined(&mut self, at: DateTime<Utc>) {
+        if self.sessions.iter().any(|s| s.join == Some(at)) {
+            return;
+        }
+        // A leave that arrived first, after this join: complete that session.
+        let orphan = self
+            .sessions
+            .iter_mut()
+            .filter(|s| s.join.is_none() && s.leave.is_some_and(|l| l >= at))
+            .min_by_key(|s| s.leave);
+        match orphan {
+            Some(session) => session.join = Some(at),
+            None => self.sessions.push(Session {
+                join: Some(at),
+                leave: None,
+            }),
+        }
+        self.sessions.sort_by_key(|s| s.join.or(s.leave));
+    }
+
+    pub fn left(&mut self, at: DateTime<Utc>) {
+        if self.sessions.iter().any(|s| s.leave == Some(at)) {
+            return;
+        }
+        // The latest open session that started before this leave.
+        let open = self
+            .sessions
+            .iter_mut()
+            .filter(|s| s.leave.is_none() && s.join.is_some_and(|j| j <= at))
+            .max_by_key(|s| s.join);
+        match open {
+            Some(session) => session.leave = Some(at),
+            None => self.sessions.push(Session {
+                join: None,
+                leave: Some(at),
+            }),
+        }
+        self.sessions.sort_by_key(|s| s.join.or(s.leave));
+    }
+
+    pub fn duration_seconds(&self) -> i64 {
+        self.sessions
+            .iter()
+            .filter_map(|s| Some((s.leave? - s.join?).num_seconds().max(0)))
+            .sum()
+    }
+
+    pub fn view(&self) -> Value {
+        let joined = self.sessions.iter().filter_map(|s| s.join).min();
+        let open = self.sessions.iter().any(|s| s.join.is_some() && s.leave.is_none());
+        let left = if open {
+            None
+        } else {
+            self.sessions.iter().filter_map(|s| s.leave).max()
+        };
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        json!({
+            "participantId": self.participant_id,
+            "name": self.name,
+            "email": self.email,
+            "joinedAt": time(joined),
+            "leftAt": time(left),
+            "durationSeconds": self.duration_seconds(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, 10, m, 0).unwrap()
+    }
+
+    #[test]
+    fn rejoins_sum_and_repeats_do_not_count_twice() {
+        let mut a = Attendance::new("p".into());
+        a.joined(at(0));
+        a.left(at(10));
+        a.joined(at(20));
+        a.left(at(25));
+        a.left(at(25));
+        a.joined(at(0));
+        assert_eq!(a.duration_seconds(), 15 * 60);
+        assert_eq!(a.view()["joinedAt"], "2030-01-01T10:00:00Z");
+        assert_eq!(a.view()["leftAt"], "2030-01-01T10:25:00Z");
+    }
+
+    #[test]
+    fn out_of_order_events_pair_up() {
+        let mut a = Attendance::new("p".into());
+        a.left(at(30));
+        a.left(at(10));
+        a.joined(at(20));
+        a.joined(at(0));
+        assert_eq!(a.duration_seconds(), 20 * 60);
+        let mut open = Attendance::new("q".into());
+        open.joined(at(5));
+        assert_eq!(open.duration_seconds(), 0);
+        assert!(open.view()["leftAt"].is_null());
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(participant_key(&json!({"participant_uuid": "U1", "user_id": "9"})).unwrap(), "uuid:U1");
+        assert_eq!(participant_key(&json!({"user_id": 16778240})).unwrap(), "user:16778240");
+        assert_eq!(participant_key(&json!({"email": "A@b.c", "user_name": "Ana"})).unwrap(), "who:a@b.c|ana");
+        assert!(participant_key(&json!({})).is_none());
+    }
+}

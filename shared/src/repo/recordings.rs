@@ -1,0 +1,107 @@
+//! What happened in a meeting: recording files (`MEETING#{id}` / `RECORDING#{file}`)
+//! and attendance (`MEETING#{id}` / `PARTICIPANT#{key}`), plus the record of
+//! webhook events already applied (`ZOOMEVENT#{hash}`, 7 days).
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use super::{RepoError, from_item, keys, to_item};
+use crate::domain::attendance::Attendance;
+use crate::domain::recording::RecordingFile;
+use crate::store::{Condition, Query, SkRange, Store, TTL_ATTRIBUTE, Write};
+
+/// How long an applied event is remembered (Zoom retries for about 1.5 h).
+pub const EVENT_RETENTION: Duration = Duration::days(7);
+const PAGE: usize = 1000;
+
+#[derive(Clone)]
+pub struct RecordingRepo {
+    store: Arc<dyn Store>,
+}
+
+/// Marks an event applied; fails the batch when it already was.
+pub fn event_seen(hash: &str, event: &str, unmatched: Option<&Value>) -> Write {
+    let now = Utc::now();
+    let mut record = json!({
+        "event": event,
+        "receivedAt": now,
+        TTL_ATTRIBUTE: (now + EVENT_RETENTION).timestamp(),
+    });
+    if let Some(body) = unmatched {
+        // Kept for later matching: no meeting of ours has this Zoom id (yet).
+        record["unmatched"] = body.clone();
+    }
+    Write::put_if(to_item(&keys::zoom_event(hash), &record), Condition::NotExists)
+}
+
+pub fn put_recording(meeting_id: &str, file: &RecordingFile) -> Write {
+    Write::put(to_item(&keys::recording(meeting_id, &file.key()), file))
+}
+
+/// The attendance record, written if nobody changed it since it was read.
+pub fn put_attendance(meeting_id: &str, attendance: &Attendance, read_version: u64) -> Write {
+    let key = keys::participant(meeting_id, &attendance.participant_id);
+    let condition = if read_version == 0 {
+        Condition::NotExists
+    } else {
+        Condition::AttrEquals("version".into(), Value::from(read_version))
+    };
+    Write::put_if(to_item(&key, attendance), condition)
+}
+
+impl RecordingRepo {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    pub async fn recordings(&self, meeting_id: &str) -> Result<Vec<RecordingFile>, RepoError> {
+        let query = Query::new(
+            keys::meeting_children_pk(meeting_id),
+            SkRange::BeginsWith(keys::RECORDING_PREFIX.into()),
+            PAGE,
+        );
+        self.store.query(&query).await?.into_iter().map(|i| Ok(from_item(i)?)).collect()
+    }
+
+    pub async fn recording(&self, meeting_id: &str, key: &str) -> Result<Option<RecordingFile>, RepoError> {
+        match self.store.get(&keys::recording(meeting_id, key)).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn attendance(&self, meeting_id: &str) -> Result<Vec<Attendance>, RepoError> {
+        let query = Query::new(
+            keys::meeting_children_pk(meeting_id),
+            SkRange::BeginsWith(keys::PARTICIPANT_PREFIX.into()),
+            PAGE,
+        );
+        self.store.query(&query).await?.into_iter().map(|i| Ok(from_item(i)?)).collect()
+    }
+
+    pub async fn participant(&self, meeting_id: &str, key: &str) -> Result<Option<Attendance>, RepoError> {
+        match self.store.get(&keys::participant(meeting_id, key)).await? {
+            Some(item) => Ok(Some(from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The meeting a Zoom meeting id belongs to: (academy, meeting, license).
+    pub async fn by_zoom_id(&self, zoom_id: &str) -> Result<Option<(String, String, String)>, RepoError> {
+        let Some(item) = self.store.get(&keys::zoom_meeting(zoom_id)).await? else {
+            return Ok(None);
+        };
+        let text = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
+        Ok(match (text("academyId"), text("meetingId"), text("licenseId")) {
+            (Some(a), Some(m), Some(l)) => Some((a, m, l)),
+            _ => None,
+        })
+    }
+
+    pub async fn write(&self, writes: Vec<Write>) -> Result<(), RepoError> {
+        super::transact(self.store.as_ref(), writes).await?;
+        Ok(())
+    }
+}
