@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::verify::Verifier;
 use crate::app::recordings::RecordingService;
+use crate::app::verify::Verifier;
 use crate::app::webhooks::WebhookService;
 use crate::app::{LicenseService, MeetingService};
-use crate::repo::meetings::MeetingRepo;
-use crate::repo::recordings::RecordingRepo;
 use crate::config::AppConfig;
 use crate::repo::LicenseRepo;
+use crate::repo::meetings::MeetingRepo;
+use crate::repo::recordings::RecordingRepo;
 use crate::secrets::{
     EmbeddedSecretStore, SecretCache, SecretError, SecretStore, SecretsManagerStore, cache,
 };
@@ -83,7 +83,11 @@ impl AppState {
     pub fn aws(config: AppConfig, sdk: &aws_config::SdkConfig) -> Self {
         let (dynamo, secrets) = aws_clients(sdk);
         let store = DynamoStore::new(dynamo, &config.table_name);
-        Self::new(config, Arc::new(store), Arc::new(SecretsManagerStore::new(secrets)))
+        Self::new(
+            config,
+            Arc::new(store),
+            Arc::new(SecretsManagerStore::new(secrets)),
+        )
     }
 
     /// The embedded store and secrets in `data_dir`.

@@ -39,7 +39,16 @@ async fn setup(kind: StoreKind, webhook_secret: Option<&str>) -> Setup {
     if let Some(secret) = webhook_secret {
         body["webhookSecretToken"] = json!(secret);
     }
-    let license: Value = server.http.post(server.url("/v1/academies/a1/licenses")).json(&body).send().await.unwrap().json().await.unwrap();
+    let license: Value = server
+        .http
+        .post(server.url("/v1/academies/a1/licenses"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let license_id = license["licenseId"].as_str().unwrap().to_owned();
     let meeting: Value = server
         .http
@@ -59,7 +68,13 @@ async fn setup(kind: StoreKind, webhook_secret: Option<&str>) -> Setup {
     }
 }
 
-async fn post_raw(s: &Setup, license_id: &str, body: &[u8], ts: Option<i64>, sig: Option<String>) -> (StatusCode, String) {
+async fn post_raw(
+    s: &Setup,
+    license_id: &str,
+    body: &[u8],
+    ts: Option<i64>,
+    sig: Option<String>,
+) -> (StatusCode, String) {
     let mut request = s
         .server
         .http
@@ -80,11 +95,30 @@ async fn post_raw(s: &Setup, license_id: &str, body: &[u8], ts: Option<i64>, sig
 async fn deliver(s: &Setup, event: &Value) -> StatusCode {
     let body = serde_json::to_vec(event).unwrap();
     let ts = now();
-    post_raw(s, &s.license_id, &body, Some(ts), Some(sign(SECRET, ts, &body))).await.0
+    post_raw(
+        s,
+        &s.license_id,
+        &body,
+        Some(ts),
+        Some(sign(SECRET, ts, &body)),
+    )
+    .await
+    .0
 }
 
 async fn get(s: &Setup, path: &str) -> Value {
-    s.server.http.get(s.server.url(&format!("/v1/academies/a1/meetings/{}{path}", s.meeting_id))).send().await.unwrap().json().await.unwrap()
+    s.server
+        .http
+        .get(
+            s.server
+                .url(&format!("/v1/academies/a1/meetings/{}{path}", s.meeting_id)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn envelope(event: &str, ts_ms: i64, object: Value) -> Value {
@@ -107,7 +141,9 @@ fn participant_event(s: &Setup, joined: bool, who: &str, at: &str) -> Value {
     };
     participant[field] = json!(at);
     object["participant"] = participant;
-    let ts = chrono::DateTime::parse_from_rfc3339(at).unwrap().timestamp_millis();
+    let ts = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .timestamp_millis();
     envelope(event, ts, object)
 }
 
@@ -160,11 +196,21 @@ async fn url_validation_answers_zoom_vector(kind: StoreKind) {
     let event = json!({"payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}, "event_ts": 1654503849680i64, "event": "endpoint.url_validation"});
     let body = serde_json::to_vec(&event).unwrap();
     let ts = now();
-    let (status, text) = post_raw(&s, &s.license_id, &body, Some(ts), Some(sign(SECRET, ts, &body))).await;
+    let (status, text) = post_raw(
+        &s,
+        &s.license_id,
+        &body,
+        Some(ts),
+        Some(sign(SECRET, ts, &body)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let answer: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(answer, json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw",
-        "encryptedToken": "c3c970bef9b463e2f5e411016025816d64fb40622e71147bfa377d5c15127beb"}));
+    assert_eq!(
+        answer,
+        json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw",
+        "encryptedToken": "c3c970bef9b463e2f5e411016025816d64fb40622e71147bfa377d5c15127beb"})
+    );
 }
 
 async fn raw_bytes_are_what_is_signed(kind: StoreKind) {
@@ -175,7 +221,14 @@ async fn raw_bytes_are_what_is_signed(kind: StoreKind) {
         s.zoom_id
     );
     let ts = now();
-    let (status, _) = post_raw(&s, &s.license_id, body.as_bytes(), Some(ts), Some(sign(SECRET, ts, body.as_bytes()))).await;
+    let (status, _) = post_raw(
+        &s,
+        &s.license_id,
+        body.as_bytes(),
+        Some(ts),
+        Some(sign(SECRET, ts, body.as_bytes())),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(get(&s, "").await["status"], "started");
 }
@@ -190,15 +243,69 @@ async fn every_forgery_gets_the_same_401(kind: StoreKind) {
     let good = sign(SECRET, ts, &body);
     let no_secret = setup(kind, None).await;
     let cases: Vec<Forgery> = vec![
-        ("unknown license", "lic_01aaaaaaaaaaaaaaaaaaaaaaaa".into(), body.clone(), Some(ts), Some(good.clone())),
-        ("missing signature", s.license_id.clone(), body.clone(), Some(ts), None),
-        ("missing timestamp", s.license_id.clone(), body.clone(), None, Some(good.clone())),
-        ("other secret", s.license_id.clone(), body.clone(), Some(ts), Some(sign("wrong", ts, &body))),
-        ("tampered body", s.license_id.clone(), [&body[..], b" "].concat(), Some(ts), Some(good.clone())),
-        ("stale", s.license_id.clone(), body.clone(), Some(ts - 400), Some(sign(SECRET, ts - 400, &body))),
-        ("future", s.license_id.clone(), body.clone(), Some(ts + 400), Some(sign(SECRET, ts + 400, &body))),
-        ("garbage signature", s.license_id.clone(), body.clone(), Some(ts), Some("v0=nothex".into())),
-        ("no v0 prefix", s.license_id.clone(), body.clone(), Some(ts), Some(good[3..].to_owned())),
+        (
+            "unknown license",
+            "lic_01aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            body.clone(),
+            Some(ts),
+            Some(good.clone()),
+        ),
+        (
+            "missing signature",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts),
+            None,
+        ),
+        (
+            "missing timestamp",
+            s.license_id.clone(),
+            body.clone(),
+            None,
+            Some(good.clone()),
+        ),
+        (
+            "other secret",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts),
+            Some(sign("wrong", ts, &body)),
+        ),
+        (
+            "tampered body",
+            s.license_id.clone(),
+            [&body[..], b" "].concat(),
+            Some(ts),
+            Some(good.clone()),
+        ),
+        (
+            "stale",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts - 400),
+            Some(sign(SECRET, ts - 400, &body)),
+        ),
+        (
+            "future",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts + 400),
+            Some(sign(SECRET, ts + 400, &body)),
+        ),
+        (
+            "garbage signature",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts),
+            Some("v0=nothex".into()),
+        ),
+        (
+            "no v0 prefix",
+            s.license_id.clone(),
+            body.clone(),
+            Some(ts),
+            Some(good[3..].to_owned()),
+        ),
     ];
     let mut bodies = std::collections::HashSet::new();
     for (name, license, body, ts, sig) in cases {
@@ -208,8 +315,19 @@ async fn every_forgery_gets_the_same_401(kind: StoreKind) {
         assert_eq!(problem["code"], "unauthorized", "{name}");
         bodies.insert(text);
     }
-    let (status, text) = post_raw(&no_secret, &no_secret.license_id, &body, Some(ts), Some(good.clone())).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "license without a secret token");
+    let (status, text) = post_raw(
+        &no_secret,
+        &no_secret.license_id,
+        &body,
+        Some(ts),
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "license without a secret token"
+    );
     bodies.insert(text);
     assert_eq!(bodies.len(), 1, "every refusal looks the same");
     assert_eq!(get(&s, "").await["status"], "scheduled", "nothing applied");
@@ -234,7 +352,12 @@ async fn each_event_is_applied_once(kind: StoreKind) {
     ];
     for event in &events {
         for _ in 0..4 {
-            assert_eq!(deliver(&s, event).await, StatusCode::OK, "{}", event["event"]);
+            assert_eq!(
+                deliver(&s, event).await,
+                StatusCode::OK,
+                "{}",
+                event["event"]
+            );
         }
     }
     // Redelivered late and out of order: still nothing new.
@@ -243,7 +366,15 @@ async fn each_event_is_applied_once(kind: StoreKind) {
     assert_eq!(meeting["status"], "ended");
     let attendance = get(&s, "/attendance").await;
     assert_eq!(attendance["totalParticipants"], 2);
-    let by_name = |n: &str| attendance["items"].as_array().unwrap().iter().find(|p| p["name"] == n).unwrap().clone();
+    let by_name = |n: &str| {
+        attendance["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by_name("ana")["durationSeconds"], (10 + 30) * 60);
     assert_eq!(by_name("ana")["joinedAt"], "2030-03-01T10:01:00Z");
     assert_eq!(by_name("ana")["leftAt"], "2030-03-01T10:50:00Z");
@@ -254,28 +385,60 @@ async fn each_event_is_applied_once(kind: StoreKind) {
     assert_eq!(items.len(), 3, "{recordings}");
     assert_eq!(recordings["shareUrl"], "https://zoom.example/rec/share/abc");
     assert_eq!(recordings["playPasscode"], "pass123");
-    let mp4 = items.iter().find(|r| r["recordingId"] == "file-mp4").unwrap();
+    let mp4 = items
+        .iter()
+        .find(|r| r["recordingId"] == "file-mp4")
+        .unwrap();
     assert_eq!(mp4["fileSize"], 654321);
     assert_eq!(mp4["playUrl"], "https://zoom.example/rec/play/mp4");
     assert_eq!(mp4["downloadUrl"], "https://zoom.example/rec/download/mp4");
     assert_eq!(mp4["status"], "completed");
-    assert!(items.iter().any(|r| r["fileType"] == "TB" && r["recordingId"] == "TB-2030-03-01T10:00:05Z"));
+    assert!(
+        items
+            .iter()
+            .any(|r| r["fileType"] == "TB" && r["recordingId"] == "TB-2030-03-01T10:00:05Z")
+    );
     assert!(!recordings.to_string().contains("SECRET-DOWNLOAD-TOKEN"));
-    assert!(!lms_zoom_tests::logs().text().contains("SECRET-DOWNLOAD-TOKEN"));
+    assert!(
+        !lms_zoom_tests::logs()
+            .text()
+            .contains("SECRET-DOWNLOAD-TOKEN")
+    );
 
     // Trashed, then deleted: file statuses follow.
-    assert_eq!(deliver(&s, &recording_event(&s, "recording.trashed")).await, StatusCode::OK);
+    assert_eq!(
+        deliver(&s, &recording_event(&s, "recording.trashed")).await,
+        StatusCode::OK
+    );
     let trashed = get(&s, "/recordings").await;
-    assert!(trashed["items"].as_array().unwrap().iter().all(|r| r["status"] == "trashed"));
-    assert_eq!(deliver(&s, &recording_event(&s, "recording.deleted")).await, StatusCode::OK);
+    assert!(
+        trashed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "trashed")
+    );
+    assert_eq!(
+        deliver(&s, &recording_event(&s, "recording.deleted")).await,
+        StatusCode::OK
+    );
     let deleted = get(&s, "/recordings").await;
-    assert!(deleted["items"].as_array().unwrap().iter().all(|r| r["status"] == "deleted"));
+    assert!(
+        deleted["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "deleted")
+    );
     assert_eq!(deleted["items"].as_array().unwrap().len(), 3);
 
     // Deleted in Zoom: the meeting is deleted and its slot freed.
     let mut del = meeting_object(&s);
     del["id"] = json!(s.zoom_id.parse::<u64>().unwrap());
-    assert_eq!(deliver(&s, &envelope("meeting.deleted", 1_900_000_200_000, del)).await, StatusCode::OK);
+    assert_eq!(
+        deliver(&s, &envelope("meeting.deleted", 1_900_000_200_000, del)).await,
+        StatusCode::OK
+    );
     assert_eq!(get(&s, "").await["status"], "deleted");
 }
 
@@ -283,11 +446,28 @@ async fn unknown_meetings_and_other_events(kind: StoreKind) {
     let s = setup(kind, Some(SECRET)).await;
     let mut other = meeting_object(&s);
     other["id"] = json!("99999999999");
-    assert_eq!(deliver(&s, &envelope("meeting.started", 5, other)).await, StatusCode::OK);
-    assert_eq!(deliver(&s, &envelope("meeting.sharing_started", 6, meeting_object(&s))).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        deliver(&s, &envelope("meeting.started", 5, other)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        deliver(
+            &s,
+            &envelope("meeting.sharing_started", 6, meeting_object(&s))
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
     let body = b"{\"event\": \"meeting.started\", ";
     let ts = now();
-    let (status, text) = post_raw(&s, &s.license_id, body, Some(ts), Some(sign(SECRET, ts, body))).await;
+    let (status, text) = post_raw(
+        &s,
+        &s.license_id,
+        body,
+        Some(ts),
+        Some(sign(SECRET, ts, body)),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("malformed_json"));
     assert_eq!(get(&s, "").await["status"], "scheduled");
@@ -295,7 +475,10 @@ async fn unknown_meetings_and_other_events(kind: StoreKind) {
 
 async fn sync_merges_with_pushed_recordings(kind: StoreKind) {
     let s = setup(kind, Some(SECRET)).await;
-    assert_eq!(deliver(&s, &recording_event(&s, "recording.completed")).await, StatusCode::OK);
+    assert_eq!(
+        deliver(&s, &recording_event(&s, "recording.completed")).await,
+        StatusCode::OK
+    );
     // Zoom's list has the same MP4 plus one more file.
     s.server.zoom.add_recording(
         &s.zoom_id,
@@ -311,19 +494,39 @@ async fn sync_merges_with_pushed_recordings(kind: StoreKind) {
     let synced: Value = s
         .server
         .http
-        .post(s.server.url(&format!("/v1/academies/a1/meetings/{}/recordings/sync", s.meeting_id)))
+        .post(s.server.url(&format!(
+            "/v1/academies/a1/meetings/{}/recordings/sync",
+            s.meeting_id
+        )))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let ids: Vec<_> = synced["items"].as_array().unwrap().iter().map(|r| r["recordingId"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<_> = synced["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["recordingId"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids.len(), 4, "{ids:?}");
     for id in ["file-mp4", "file-m4a", "file-chat"] {
         assert_eq!(ids.iter().filter(|i| *i == id).count(), 1, "{id} once");
     }
     // Syncing again changes nothing.
-    let again: Value = s.server.http.post(s.server.url(&format!("/v1/academies/a1/meetings/{}/recordings/sync", s.meeting_id))).send().await.unwrap().json().await.unwrap();
+    let again: Value = s
+        .server
+        .http
+        .post(s.server.url(&format!(
+            "/v1/academies/a1/meetings/{}/recordings/sync",
+            s.meeting_id
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["items"].as_array().unwrap().len(), 4);
 }

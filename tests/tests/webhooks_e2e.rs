@@ -28,7 +28,9 @@ async fn run(kind: StoreKind) {
     let zoom_id = meeting["zoomMeetingId"].as_str().unwrap();
     let meeting_id = meeting["meetingId"].as_str().unwrap();
     // An instance UUID that needs double encoding when synced.
-    server.zoom.set_meeting_uuid(zoom_id, "/ajXp112QmuoKj4854875==");
+    server
+        .zoom
+        .set_meeting_uuid(zoom_id, "/ajXp112QmuoKj4854875==");
 
     let ana = Participant::new("16778240", "Ana", "ana@example.com");
     let beto = Participant::new("16778241", "Beto", "beto@example.com").without_uuid();
@@ -45,25 +47,47 @@ async fn run(kind: StoreKind) {
     let url = server.url(&format!("/v1/webhooks/zoom/{license_id}"));
     let events = server.zoom.lifecycle_events(zoom_id, &lifecycle);
     assert_eq!(events.len(), 1 + 6 + 1 + 1);
-    let expected_files = events.last().unwrap()["payload"]["object"]["recording_files"].as_array().unwrap().len();
+    let expected_files = events.last().unwrap()["payload"]["object"]["recording_files"]
+        .as_array()
+        .unwrap()
+        .len();
     // Every event twice, as Zoom does when an answer is lost.
     for event in &events {
         for _ in 0..2 {
-            let status = zoom_emulator::webhook::send(&url, SECRET, event).await.unwrap().status();
+            let status = zoom_emulator::webhook::send(&url, SECRET, event)
+                .await
+                .unwrap()
+                .status();
             assert_eq!(status, 200, "{}", event["event"]);
         }
     }
 
     let read = |path: String| {
         let server = &server;
-        async move { server.http.get(server.url(&path)).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            server
+                .http
+                .get(server.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
     };
     let base = format!("/v1/academies/a1/meetings/{meeting_id}");
     assert_eq!(read(base.clone()).await["status"], "ended");
     let attendance = read(format!("{base}/attendance")).await;
     assert_eq!(attendance["totalParticipants"], 2, "{attendance}");
     let seconds = |name: &str| {
-        attendance["items"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["durationSeconds"].clone()
+        attendance["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["durationSeconds"]
+            .clone()
     };
     assert_eq!(seconds("Ana"), json!(40 * 60));
     assert_eq!(seconds("Beto"), json!(56 * 60));
@@ -73,7 +97,15 @@ async fn run(kind: StoreKind) {
     assert!(recordings["shareUrl"].is_string());
 
     // Sync pulls Zoom's list (double-encoded UUID) and merges: no duplicates.
-    let synced: Value = server.http.post(server.url(&format!("{base}/recordings/sync"))).send().await.unwrap().json().await.unwrap();
+    let synced: Value = server
+        .http
+        .post(server.url(&format!("{base}/recordings/sync")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(synced["items"].as_array().unwrap().len(), files, "{synced}");
 }
 

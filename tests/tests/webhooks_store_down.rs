@@ -18,21 +18,33 @@ struct Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.child.id().to_string()])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
 fn signal(moto: &Moto, sig: &str) {
-    assert!(Command::new("kill").args([sig, &moto.child.id().to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args([sig, &moto.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
 }
 
 async fn own_moto() -> Moto {
     let python = std::env::var("LMS_ZOOM_MOTO_PYTHON")
         .expect("LMS_ZOOM_MOTO_PYTHON is not set: run infra/scripts/test.sh");
     let server = std::env::var("LMS_ZOOM_MOTO_SERVER").expect("LMS_ZOOM_MOTO_SERVER is not set");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(python)
         .args([server.as_str(), "127.0.0.1", &port.to_string()])
         .stdout(Stdio::null())
@@ -43,10 +55,16 @@ async fn own_moto() -> Moto {
     let moto = Moto { child, url };
     let started = Instant::now();
     loop {
-        if reqwest::get(format!("{}/moto-api/", moto.url)).await.is_ok() {
+        if reqwest::get(format!("{}/moto-api/", moto.url))
+            .await
+            .is_ok()
+        {
             return moto;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "moto did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "moto did not start"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -75,7 +93,10 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
     })
     .unwrap();
     let (dynamo, _) = lms_zoom::state::aws_clients(&sdk);
-    lms_zoom::store::DynamoStore::new(dynamo, "lmsz-down").ensure_table().await.unwrap();
+    lms_zoom::store::DynamoStore::new(dynamo, "lmsz-down")
+        .ensure_table()
+        .await
+        .unwrap();
     let state = AppState::aws(config, &sdk);
     let args = Args {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -83,7 +104,9 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
         data_dir: "./unused".into(),
         zoom_emulator: false,
     };
-    let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None)).await.unwrap();
+    let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None))
+        .await
+        .unwrap();
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
     let license: Value = http
@@ -116,15 +139,26 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
     let took = started.elapsed();
     assert_eq!(down.status(), 503);
     assert!(down.headers().contains_key("retry-after"));
-    assert!(took < Duration::from_secs(3), "answered within Zoom's 3 s: {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "answered within Zoom's 3 s: {took:?}"
+    );
     signal(&moto, "-CONT");
 
     for _ in 0..3 {
         assert_eq!(deliver().await.unwrap().status(), 200);
     }
     let attendance: Value = http
-        .get(format!("{base}/v1/academies/a1/meetings/{}/attendance", meeting["meetingId"].as_str().unwrap()))
-        .send().await.unwrap().json().await.unwrap();
+        .get(format!(
+            "{base}/v1/academies/a1/meetings/{}/attendance",
+            meeting["meetingId"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(attendance["totalParticipants"], 1);
     assert_eq!(attendance["items"][0]["joinedAt"], "2030-05-01T10:05:00Z");
     server.stop().await.unwrap();

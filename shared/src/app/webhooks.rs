@@ -11,10 +11,10 @@ use crate::domain::attendance::{Attendance, participant_key};
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::domain::recording::RecordingFile;
 use crate::error::AppError;
+use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, event_seen, put_attendance, put_recording};
 use crate::repo::schedule::booking_key;
-use crate::repo::RepoError;
 use crate::store::{StoreError, Write};
 use crate::zoom::webhook_sig;
 
@@ -25,7 +25,10 @@ const ATTEMPTS: usize = 8;
 #[derive(Debug, PartialEq)]
 pub enum WebhookOutcome {
     /// `endpoint.url_validation`: answer with both tokens.
-    Validation { plain_token: String, encrypted_token: String },
+    Validation {
+        plain_token: String,
+        encrypted_token: String,
+    },
     Applied,
     /// Seen before: nothing done again.
     Duplicate,
@@ -58,7 +61,9 @@ fn text(value: &Value) -> Option<String> {
 }
 
 fn time(value: &Value) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(value.as_str()?).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(value.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The event without anything secret (`download_token`), for keeping.
@@ -97,7 +102,11 @@ impl WebhookService {
     }
 
     /// Checks the request is Zoom's for this license. Every failure is the same `401`.
-    async fn authenticate(&self, license_id: &str, signed: &Signed<'_>) -> Result<String, AppError> {
+    async fn authenticate(
+        &self,
+        license_id: &str,
+        signed: &Signed<'_>,
+    ) -> Result<String, AppError> {
         let Some(license) = self.licenses.find(license_id).await? else {
             return Err(AppError::Unauthorized);
         };
@@ -115,9 +124,14 @@ impl WebhookService {
         }
     }
 
-    pub async fn handle(&self, license_id: &str, signed: Signed<'_>) -> Result<WebhookOutcome, AppError> {
+    pub async fn handle(
+        &self,
+        license_id: &str,
+        signed: Signed<'_>,
+    ) -> Result<WebhookOutcome, AppError> {
         let token = self.authenticate(license_id, &signed).await?;
-        let event: Value = serde_json::from_slice(signed.body).map_err(|e| malformed(&e.to_string()))?;
+        let event: Value =
+            serde_json::from_slice(signed.body).map_err(|e| malformed(&e.to_string()))?;
         let name = event
             .get("event")
             .and_then(Value::as_str)
@@ -154,7 +168,11 @@ impl WebhookService {
         };
         let Some((academy_id, meeting_id)) = matched else {
             let keep = without_tokens(event.clone());
-            return match self.recordings.write(vec![event_seen(&hash, &name, Some(&keep))]).await {
+            return match self
+                .recordings
+                .write(vec![event_seen(&hash, &name, Some(&keep))])
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(event = %name, zoom_meeting_id = %zoom_id, "webhook for an unknown meeting kept");
                     Ok(WebhookOutcome::Unmatched)
@@ -174,7 +192,8 @@ impl WebhookService {
                 }
                 "meeting.participant_joined" | "meeting.participant_left" => {
                     let participant = &object["participant"];
-                    let key = participant_key(participant).ok_or_else(|| malformed("no participant"))?;
+                    let key =
+                        participant_key(participant).ok_or_else(|| malformed("no participant"))?;
                     let current = self.recordings.participant(&meeting_id, &key).await?;
                     let read_version = current.as_ref().map_or(0, |a| a.version);
                     let mut attendance = current.unwrap_or_else(|| Attendance::new(key));
@@ -185,10 +204,12 @@ impl WebhookService {
                         attendance.email = Some(e);
                     }
                     if name == "meeting.participant_joined" {
-                        let at = time(&participant["join_time"]).ok_or_else(|| malformed("no join_time"))?;
+                        let at = time(&participant["join_time"])
+                            .ok_or_else(|| malformed("no join_time"))?;
                         attendance.joined(at);
                     } else {
-                        let at = time(&participant["leave_time"]).ok_or_else(|| malformed("no leave_time"))?;
+                        let at = time(&participant["leave_time"])
+                            .ok_or_else(|| malformed("no leave_time"))?;
                         attendance.left(at);
                     }
                     attendance.version = read_version + 1;
@@ -200,8 +221,14 @@ impl WebhookService {
                         "recording.trashed" => "trashed",
                         _ => "deleted",
                     };
-                    let files = object["recording_files"].as_array().cloned().unwrap_or_default();
-                    for file in files.iter().filter_map(|f| RecordingFile::from_zoom(f, status)) {
+                    let files = object["recording_files"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    for file in files
+                        .iter()
+                        .filter_map(|f| RecordingFile::from_zoom(f, status))
+                    {
                         let mut file = file;
                         if status != "completed" {
                             file.status = status.to_owned();
@@ -211,7 +238,8 @@ impl WebhookService {
                     if status == "completed" {
                         let mut next = meeting.clone();
                         next.share_url = text(&object["share_url"]).or(next.share_url);
-                        next.play_passcode = text(&object["recording_play_passcode"]).or(next.play_passcode);
+                        next.play_passcode =
+                            text(&object["recording_play_passcode"]).or(next.play_passcode);
                         if next != meeting {
                             next.version += 1;
                             writes.extend(meeting_writes(&meeting, &next));
@@ -230,7 +258,9 @@ impl WebhookService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::StoreUnavailable("the meeting kept changing".into()))
+        Err(AppError::StoreUnavailable(
+            "the meeting kept changing".into(),
+        ))
     }
 }
 

@@ -105,7 +105,10 @@ impl Attendance {
 
     pub fn view(&self) -> Value {
         let joined = self.sessions.iter().filter_map(|s| s.join).min();
-        let open = self.sessions.iter().any(|s| s.join.is_some() && s.leave.is_none());
+        let open = self
+            .sessions
+            .iter()
+            .any(|s| s.join.is_some() && s.leave.is_none());
         let left = if open {
             None
         } else {
@@ -162,9 +165,18 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert_eq!(participant_key(&json!({"participant_uuid": "U1", "user_id": "9"})).unwrap(), "uuid:U1");
-        assert_eq!(participant_key(&json!({"user_id": 16778240})).unwrap(), "user:16778240");
-        assert_eq!(participant_key(&json!({"email": "A@b.c", "user_name": "Ana"})).unwrap(), "who:a@b.c|ana");
+        assert_eq!(
+            participant_key(&json!({"participant_uuid": "U1", "user_id": "9"})).unwrap(),
+            "uuid:U1"
+        );
+        assert_eq!(
+            participant_key(&json!({"user_id": 16778240})).unwrap(),
+            "user:16778240"
+        );
+        assert_eq!(
+            participant_key(&json!({"email": "A@b.c", "user_name": "Ana"})).unwrap(),
+            "who:a@b.c|ana"
+        );
         assert!(participant_key(&json!({})).is_none());
     }
 }

@@ -94,8 +94,12 @@ mod tests {
         let f = RecordingFile::from_zoom(&tb, "completed").unwrap();
         assert_eq!(f.recording_id, "TB-2030-01-01T10:00:00Z");
         assert_eq!(f.status, "completed");
-        let mp4 = json!({"id": "abc", "file_type": "MP4", "file_size": 12345, "status": "completed"});
-        assert_eq!(RecordingFile::from_zoom(&mp4, "x").unwrap().file_size, Some(12345));
+        let mp4 =
+            json!({"id": "abc", "file_type": "MP4", "file_size": 12345, "status": "completed"});
+        assert_eq!(
+            RecordingFile::from_zoom(&mp4, "x").unwrap().file_size,
+            Some(12345)
+        );
         assert!(RecordingFile::from_zoom(&json!({}), "x").is_none());
     }
 }

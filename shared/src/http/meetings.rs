@@ -263,7 +263,13 @@ async fn recordings(
     Path((academy_id, meeting_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
-    Ok(axum::Json(state.recordings.recordings(&academy_id, &meeting_id).await?).into_response())
+    Ok(axum::Json(
+        state
+            .recordings
+            .recordings(&academy_id, &meeting_id)
+            .await?,
+    )
+    .into_response())
 }
 
 async fn sync_recordings(
@@ -279,5 +285,11 @@ async fn attendance(
     Path((academy_id, meeting_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
-    Ok(axum::Json(state.recordings.attendance(&academy_id, &meeting_id).await?).into_response())
+    Ok(axum::Json(
+        state
+            .recordings
+            .attendance(&academy_id, &meeting_id)
+            .await?,
+    )
+    .into_response())
 }

@@ -85,11 +85,17 @@ pub fn meeting_children_pk(meeting_id: &str) -> String {
 }
 
 pub fn recording(meeting_id: &str, file_key: &str) -> Key {
-    Key::new(meeting_children_pk(meeting_id), format!("{RECORDING_PREFIX}{file_key}"))
+    Key::new(
+        meeting_children_pk(meeting_id),
+        format!("{RECORDING_PREFIX}{file_key}"),
+    )
 }
 
 pub fn participant(meeting_id: &str, participant_key: &str) -> Key {
-    Key::new(meeting_children_pk(meeting_id), format!("{PARTICIPANT_PREFIX}{participant_key}"))
+    Key::new(
+        meeting_children_pk(meeting_id),
+        format!("{PARTICIPANT_PREFIX}{participant_key}"),
+    )
 }
 
 /// A webhook event already applied (kept 7 days).

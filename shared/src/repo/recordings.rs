@@ -33,7 +33,10 @@ pub fn event_seen(hash: &str, event: &str, unmatched: Option<&Value>) -> Write {
         // Kept for later matching: no meeting of ours has this Zoom id (yet).
         record["unmatched"] = body.clone();
     }
-    Write::put_if(to_item(&keys::zoom_event(hash), &record), Condition::NotExists)
+    Write::put_if(
+        to_item(&keys::zoom_event(hash), &record),
+        Condition::NotExists,
+    )
 }
 
 pub fn put_recording(meeting_id: &str, file: &RecordingFile) -> Write {
@@ -62,10 +65,19 @@ impl RecordingRepo {
             SkRange::BeginsWith(keys::RECORDING_PREFIX.into()),
             PAGE,
         );
-        self.store.query(&query).await?.into_iter().map(|i| Ok(from_item(i)?)).collect()
+        self.store
+            .query(&query)
+            .await?
+            .into_iter()
+            .map(|i| Ok(from_item(i)?))
+            .collect()
     }
 
-    pub async fn recording(&self, meeting_id: &str, key: &str) -> Result<Option<RecordingFile>, RepoError> {
+    pub async fn recording(
+        &self,
+        meeting_id: &str,
+        key: &str,
+    ) -> Result<Option<RecordingFile>, RepoError> {
         match self.store.get(&keys::recording(meeting_id, key)).await? {
             Some(item) => Ok(Some(from_item(item)?)),
             None => Ok(None),
@@ -78,10 +90,19 @@ impl RecordingRepo {
             SkRange::BeginsWith(keys::PARTICIPANT_PREFIX.into()),
             PAGE,
         );
-        self.store.query(&query).await?.into_iter().map(|i| Ok(from_item(i)?)).collect()
+        self.store
+            .query(&query)
+            .await?
+            .into_iter()
+            .map(|i| Ok(from_item(i)?))
+            .collect()
     }
 
-    pub async fn participant(&self, meeting_id: &str, key: &str) -> Result<Option<Attendance>, RepoError> {
+    pub async fn participant(
+        &self,
+        meeting_id: &str,
+        key: &str,
+    ) -> Result<Option<Attendance>, RepoError> {
         match self.store.get(&keys::participant(meeting_id, key)).await? {
             Some(item) => Ok(Some(from_item(item)?)),
             None => Ok(None),
@@ -89,15 +110,20 @@ impl RecordingRepo {
     }
 
     /// The meeting a Zoom meeting id belongs to: (academy, meeting, license).
-    pub async fn by_zoom_id(&self, zoom_id: &str) -> Result<Option<(String, String, String)>, RepoError> {
+    pub async fn by_zoom_id(
+        &self,
+        zoom_id: &str,
+    ) -> Result<Option<(String, String, String)>, RepoError> {
         let Some(item) = self.store.get(&keys::zoom_meeting(zoom_id)).await? else {
             return Ok(None);
         };
         let text = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
-        Ok(match (text("academyId"), text("meetingId"), text("licenseId")) {
-            (Some(a), Some(m), Some(l)) => Some((a, m, l)),
-            _ => None,
-        })
+        Ok(
+            match (text("academyId"), text("meetingId"), text("licenseId")) {
+                (Some(a), Some(m), Some(l)) => Some((a, m, l)),
+                _ => None,
+            },
+        )
     }
 
     pub async fn write(&self, writes: Vec<Write>) -> Result<(), RepoError> {
