@@ -59,18 +59,37 @@ impl RecordingRepo {
         Self { store }
     }
 
+    /// Every item of a meeting under a prefix, page after page.
+    async fn children<T: serde::de::DeserializeOwned>(
+        &self,
+        meeting_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<T>, RepoError> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let query = Query::new(
+                keys::meeting_children_pk(meeting_id),
+                SkRange::BeginsWith(prefix.into()),
+                PAGE,
+            )
+            .after(after.take());
+            let page = self.store.query(&query).await?;
+            let full = page.len() == PAGE;
+            after = page
+                .last()
+                .and_then(|i| i.get("sk").and_then(Value::as_str).map(str::to_owned));
+            for item in page {
+                out.push(from_item(item)?);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
     pub async fn recordings(&self, meeting_id: &str) -> Result<Vec<RecordingFile>, RepoError> {
-        let query = Query::new(
-            keys::meeting_children_pk(meeting_id),
-            SkRange::BeginsWith(keys::RECORDING_PREFIX.into()),
-            PAGE,
-        );
-        self.store
-            .query(&query)
-            .await?
-            .into_iter()
-            .map(|i| Ok(from_item(i)?))
-            .collect()
+        self.children(meeting_id, keys::RECORDING_PREFIX).await
     }
 
     pub async fn recording(
@@ -85,17 +104,7 @@ impl RecordingRepo {
     }
 
     pub async fn attendance(&self, meeting_id: &str) -> Result<Vec<Attendance>, RepoError> {
-        let query = Query::new(
-            keys::meeting_children_pk(meeting_id),
-            SkRange::BeginsWith(keys::PARTICIPANT_PREFIX.into()),
-            PAGE,
-        );
-        self.store
-            .query(&query)
-            .await?
-            .into_iter()
-            .map(|i| Ok(from_item(i)?))
-            .collect()
+        self.children(meeting_id, keys::PARTICIPANT_PREFIX).await
     }
 
     pub async fn participant(
