@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::caches::BookingCaches;
 use super::licenses::LicenseService;
 use super::verify::credentials;
 use crate::domain::license::{License, LicenseStatus};
@@ -62,6 +63,7 @@ pub enum CreateOutcome {
 
 #[derive(Clone)]
 pub struct MeetingService {
+    caches: Arc<BookingCaches>,
     licenses: LicenseService,
     zoom: ZoomClient,
     meetings: MeetingRepo,
@@ -103,6 +105,7 @@ async fn pause(attempt: usize) {
 impl MeetingService {
     pub fn new(store: Arc<dyn Store>, licenses: LicenseService, zoom: ZoomClient) -> Self {
         Self {
+            caches: Arc::new(BookingCaches::default()),
             licenses,
             zoom,
             meetings: MeetingRepo::new(store.clone()),
@@ -188,79 +191,133 @@ impl MeetingService {
         }
     }
 
-    /// The licenses a meeting may go to, in the order to try them.
+    /// The licenses a meeting may go to (from the cache while fresh: the
+    /// booking transaction checks the chosen license's version).
     async fn candidates(
         &self,
         academy_id: &str,
         new: &NewMeeting,
     ) -> Result<Vec<License>, AppError> {
         if let Some(id) = &new.license_id {
-            let license = self.licenses.get(academy_id, id).await?;
+            let license = match self.caches.license(academy_id, id) {
+                Some(l) => l,
+                None => {
+                    let l = self.licenses.get(academy_id, id).await?;
+                    self.caches.put_license(&l);
+                    l
+                }
+            };
             if license.status == LicenseStatus::Invalid {
                 return Err(AppError::LicenseInvalid);
             }
             return Ok(vec![license]);
         }
-        let mut all = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.licenses.list(academy_id, after, 200).await?;
-            all.extend(
-                page.items
-                    .into_iter()
-                    .filter(|l| l.status != LicenseStatus::Invalid),
-            );
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
+        let all = match self.caches.pool(academy_id) {
+            Some(pool) => pool,
+            None => {
+                let mut all = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = self.licenses.list(academy_id, after, 200).await?;
+                    all.extend(page.items);
+                    match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    }
+                }
+                self.caches.put_pool(academy_id, &all);
+                all
             }
-        }
-        if all.is_empty() {
+        };
+        let usable: Vec<License> = all
+            .into_iter()
+            .filter(|l| l.status != LicenseStatus::Invalid)
+            .collect();
+        if usable.is_empty() {
             return Err(AppError::NoLicenseAvailable);
         }
-        Ok(all)
+        Ok(usable)
+    }
+
+    /// A license's bookings around `[start, end)`: from the cache when it
+    /// covers them (`true`), else read from the store (and cached).
+    async fn schedule_view(
+        &self,
+        license_id: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        fresh: bool,
+    ) -> Result<(ScheduleView, bool), AppError> {
+        if !fresh
+            && let Some(view) = self
+                .caches
+                .schedule(license_id)
+                .and_then(|s| s.view(license_id, start, end))
+        {
+            return Ok((view, true));
+        }
+        let from = crate::domain::scheduling::window_floor(start.min(Utc::now()));
+        let schedule = self.schedule.load(license_id, from).await?;
+        let view = schedule
+            .view(license_id, start, end)
+            .expect("a schedule loaded from the window floor covers the window");
+        self.caches.put_schedule(license_id, schedule);
+        Ok((view, false))
     }
 
     /// Reserves a slot: re-reads and re-checks whenever another booking won the race.
     async fn reserve(
         &self,
-        candidates: &[License],
+        new: &NewMeeting,
         pending: &mut Meeting,
-        named: bool,
     ) -> Result<(License, Booking), AppError> {
+        let named = new.license_id.is_some();
         let (start, end) = (pending.start_time, pending.end_time());
-        for attempt in 0..BOOKING_ATTEMPTS {
+        let mut fresh = false;
+        let mut attempt = 0;
+        while attempt < BOOKING_ATTEMPTS {
+            let candidates = self.candidates(&pending.academy_id, new).await?;
             let now = Utc::now();
             let views = futures::future::try_join_all(
                 candidates
                     .iter()
-                    .map(|l| self.schedule.read(&l.license_id, start, end)),
+                    .map(|l| self.schedule_view(&l.license_id, start, end, fresh)),
             )
             .await?;
+            // A cached reservation is taken as holding even past its expiry:
+            // only a fresh read may free its place.
+            let at = |cached: bool| {
+                if cached {
+                    DateTime::<Utc>::MIN_UTC
+                } else {
+                    now
+                }
+            };
             // Least booked around the meeting first; ties by license id.
-            let mut order: Vec<(usize, &License, &ScheduleView)> = candidates
+            let mut order: Vec<(usize, &License, &ScheduleView, bool)> = candidates
                 .iter()
                 .zip(&views)
-                .map(|(l, v)| (v.bookings.iter().filter(|b| b.holds(now)).count(), l, v))
+                .map(|(l, (v, cached))| {
+                    let load = v.bookings.iter().filter(|b| b.holds(at(*cached))).count();
+                    (load, l, v, *cached)
+                })
                 .collect();
             order.sort_by(|a, b| {
                 a.0.cmp(&b.0)
                     .then_with(|| a.1.license_id.cmp(&b.1.license_id))
             });
-            let free = order.iter().find(|(_, l, v)| {
-                conflicts(
-                    &v.bookings,
-                    start,
-                    end,
-                    usize::from(l.max_concurrent_meetings),
-                    now,
-                    None,
-                )
-                .is_none()
+            let free = order.iter().find(|(_, l, v, cached)| {
+                let max = usize::from(l.max_concurrent_meetings);
+                conflicts(&v.bookings, start, end, max, at(*cached), None).is_none()
             });
-            let Some((_, license, view)) = free else {
+            let Some((_, license, view, cached)) = free else {
+                if views.iter().any(|(_, cached)| *cached) {
+                    // Decided on cached schedules: make sure with fresh ones.
+                    fresh = true;
+                    continue;
+                }
                 if named {
-                    let view = &views[0];
+                    let view = &views[0].0;
                     let max = usize::from(candidates[0].max_concurrent_meetings);
                     let busy =
                         conflicts(&view.bookings, start, end, max, now, None).unwrap_or_default();
@@ -281,25 +338,45 @@ impl MeetingService {
                 view.bump(),
                 put_booking(&license.license_id, &booking),
                 put_meeting(pending, None),
+                // The license as it was when chosen (status, capacity).
+                Write::Check {
+                    key: keys::license(&license.academy_id, &license.license_id),
+                    condition: Condition::AttrEquals(
+                        "version".into(),
+                        Value::from(license.version),
+                    ),
+                },
             ];
             // Reservations abandoned by a crash give their place up here.
-            let stale: Vec<&Booking> = expired(&view.bookings, now);
-            writes.extend(
-                stale
-                    .iter()
+            let stale: Vec<Booking> = if *cached {
+                Vec::new()
+            } else {
+                expired(&view.bookings, now)
+                    .into_iter()
                     .take(50)
-                    .map(|b| remove_booking(&license.license_id, b)),
-            );
+                    .cloned()
+                    .collect()
+            };
+            writes.extend(stale.iter().map(|b| remove_booking(&license.license_id, b)));
             match self.meetings.write(writes).await {
                 Ok(()) => {
-                    for b in stale {
+                    self.caches
+                        .reserved(&license.license_id, view.version, &booking, &stale);
+                    for b in &stale {
                         self.resolve_abandoned(&pending.academy_id, &b.meeting_id)
                             .await;
                     }
                     return Ok(((*license).clone(), booking));
                 }
                 Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
-                    pause(attempt).await;
+                    // Somebody booked (or changed the license) meanwhile: read again.
+                    self.caches
+                        .forget_license(&license.academy_id, &license.license_id);
+                    if !*cached {
+                        pause(attempt).await;
+                    }
+                    fresh = true;
+                    attempt += 1;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -356,6 +433,7 @@ impl MeetingService {
 
     /// Undoes a reservation: booking, pending meeting (and nothing else exists yet).
     async fn release(&self, meeting: &Meeting, booking: &Booking) {
+        self.caches.forget_schedule(&meeting.license_id);
         let writes = vec![
             Write::delete_if(booking_key(&meeting.license_id, booking), Condition::Exists),
             Write::delete_if(
@@ -375,7 +453,6 @@ impl MeetingService {
         new: &NewMeeting,
         idempotency: Option<(&IdempotencyKey, &str)>,
     ) -> Result<Meeting, AppError> {
-        let candidates = self.candidates(academy_id, new).await?;
         let now = Utc::now();
         let mut meeting = Meeting {
             meeting_id: new_meeting_id(),
@@ -400,9 +477,7 @@ impl MeetingService {
             created_at: now,
             updated_at: now,
         };
-        let (license, booking) = self
-            .reserve(&candidates, &mut meeting, new.license_id.is_some())
-            .await?;
+        let (license, booking) = self.reserve(new, &mut meeting).await?;
         let host = match self.host(license).await {
             Ok(host) => host,
             Err(e) => {
@@ -465,6 +540,7 @@ impl MeetingService {
         .await;
         match committed {
             Ok(scheduled) => {
+                self.caches.committed(&scheduled.license_id, &booking);
                 tracing::info!(meeting_id = %scheduled.meeting_id, license_id = %scheduled.license_id, "meeting created");
                 Ok(scheduled)
             }
@@ -500,6 +576,7 @@ impl MeetingService {
         if current.status != MeetingStatus::Scheduled {
             return Err(AppError::MeetingNotEditable);
         }
+        self.caches.forget_schedule(&current.license_id);
         let mut next = patch.apply(&current);
         if next == current {
             return Ok(current);
@@ -638,6 +715,7 @@ impl MeetingService {
         if current.status == MeetingStatus::Deleted {
             return Ok(());
         }
+        self.caches.forget_schedule(&current.license_id);
         if let Some(zoom_id) = &current.zoom_meeting_id {
             let license = self.licenses.get(academy_id, &current.license_id).await;
             match license {

@@ -78,6 +78,41 @@ impl ScheduleRepo {
         })
     }
 
+    /// The version, then every booking starting at `from` or later.
+    pub async fn load(
+        &self,
+        license_id: &str,
+        from: DateTime<Utc>,
+    ) -> Result<crate::app::caches::Schedule, RepoError> {
+        let version = match self.store.get(&keys::schedule_version(license_id)).await? {
+            Some(item) => item.get("version").and_then(Value::as_u64).unwrap_or(0),
+            None => 0,
+        };
+        let range = SkRange::Between(keys::key_time(&from), crate::app::caches::bookings_end());
+        let mut bookings = Vec::new();
+        let mut after = None;
+        loop {
+            let query =
+                Query::new(keys::schedule_pk(license_id), range.clone(), PAGE).after(after.take());
+            let page = self.store.query(&query).await?;
+            let full = page.len() == PAGE;
+            after = page
+                .last()
+                .and_then(|i| i.get("sk").and_then(Value::as_str).map(str::to_owned));
+            for item in page {
+                bookings.push(from_item::<Booking>(item)?);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(crate::app::caches::Schedule {
+            version,
+            from,
+            bookings,
+        })
+    }
+
     /// Bookings that have not ended by `now` (for "license in use").
     pub async fn upcoming(
         &self,
