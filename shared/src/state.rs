@@ -53,7 +53,7 @@ impl AppState {
             LicenseRepo::new(store.clone()),
             secrets.clone(),
             config.secrets_prefix.clone(),
-            Verifier::new(zoom.clone()),
+            Verifier::new(zoom.clone(), config.public_base_url.clone()),
         );
         let meetings = MeetingService::new(store.clone(), licenses.clone(), zoom.clone());
         let recordings = RecordingService::new(

@@ -65,13 +65,14 @@ fn sdk_check(license: &License, secrets: &LicenseSecrets) -> Check {
     }
 }
 
-fn webhook_check(license: &License, secrets: &LicenseSecrets) -> Check {
+fn webhook_check(license: &License, secrets: &LicenseSecrets, base: Option<&str>) -> Check {
     let check = if secrets.webhook_secret_token.is_some() {
         Check::new("webhook", CheckStatus::Pass, "ok")
     } else {
         Check::new("webhook", CheckStatus::Warn, "webhook_secret_missing")
     };
-    check.with("webhookPath", license.webhook_url(None))
+    // Absolute when PUBLIC_BASE_URL is set: the URL to paste into Zoom.
+    check.with("webhookPath", license.webhook_url(base))
 }
 
 fn plan_check(plan: Option<UserPlan>) -> Check {
@@ -88,11 +89,15 @@ fn plan_check(plan: Option<UserPlan>) -> Check {
 #[derive(Clone)]
 pub struct Verifier {
     zoom: ZoomClient,
+    public_base_url: Option<String>,
 }
 
 impl Verifier {
-    pub fn new(zoom: ZoomClient) -> Self {
-        Self { zoom }
+    pub fn new(zoom: ZoomClient, public_base_url: Option<String>) -> Self {
+        Self {
+            zoom,
+            public_base_url,
+        }
     }
 
     pub async fn verify(&self, license: &License, secrets: &LicenseSecrets) -> Verification {
@@ -123,7 +128,11 @@ impl Verifier {
             }
         }
         checks.push(sdk_check(license, secrets));
-        checks.push(webhook_check(license, secrets));
+        checks.push(webhook_check(
+            license,
+            secrets,
+            self.public_base_url.as_deref(),
+        ));
         Verification::from_checks(checks, granted, missing, zoom_user, Utc::now())
     }
 
