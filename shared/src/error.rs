@@ -5,7 +5,7 @@ use crate::domain::validation::{FieldError, Problems};
 use crate::repo::RepoError;
 use crate::secrets::SecretError;
 use crate::store::StoreError;
-use crate::zoom::ZoomError;
+use crate::zoom::{OAuthFailure, ZoomError};
 
 /// A meeting in the way of a booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +193,11 @@ impl From<ZoomError> for AppError {
                 zoom_code: code,
                 zoom_message: message,
             },
+            // Zoom refuses the license's own credentials: not a gateway
+            // failure and not worth retrying; the license needs fixing.
+            ZoomError::OAuth { failure, .. } if failure != OAuthFailure::Other => {
+                AppError::LicenseInvalid
+            }
             ZoomError::OAuth { error, reason, .. } => AppError::ZoomError {
                 zoom_code: None,
                 zoom_message: format!("{error}: {reason}"),
@@ -242,6 +247,20 @@ mod tests {
             message: "not host".into(),
         });
         assert_eq!((odd.status(), odd.code()), (502, "zoom_error"));
+        let refused = AppError::from(ZoomError::OAuth {
+            status: 401,
+            failure: OAuthFailure::InvalidClient,
+            error: "invalid_client".into(),
+            reason: "Invalid client_id or client_secret".into(),
+        });
+        assert_eq!((refused.status(), refused.code()), (422, "license_invalid"));
+        let other = AppError::from(ZoomError::OAuth {
+            status: 400,
+            failure: OAuthFailure::Other,
+            error: "invalid_request".into(),
+            reason: "?".into(),
+        });
+        assert_eq!((other.status(), other.code()), (502, "zoom_error"));
         assert_eq!(AppError::from(ZoomError::Timeout).status(), 503);
     }
 }

@@ -1,7 +1,7 @@
 //! Meetings: what the LMS schedules, the rules its fields follow, and how it
 //! maps to Zoom's meeting JSON. No I/O here.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -296,11 +296,13 @@ impl MeetingPatch {
     }
 }
 
-/// RFC 3339 with an explicit offset (`Z` or `±hh:mm`).
+/// RFC 3339 with an explicit offset (`Z` or `±hh:mm`), to the whole second:
+/// Zoom, the API and the store keys all count in whole seconds, so a
+/// fraction would make two times that everyone shows alike compare unequal.
 fn parse_time(reader: &mut Reader, name: &str, value: Field<String>) -> Option<DateTime<Utc>> {
     let raw = value.into_option()?;
     match DateTime::<FixedOffset>::parse_from_rfc3339(&raw) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
+        Ok(t) => Some(t.with_timezone(&Utc).trunc_subsecs(0)),
         Err(_) => {
             reader.invalid(name, Rule::NotATimeWithOffset);
             None
@@ -474,6 +476,17 @@ mod tests {
 
     fn object(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn times_are_read_to_the_whole_second() {
+        let new = parse_create(object(json!({
+            "topic": "Clase", "startTime": "2026-12-01T15:00:00.999-03:00", "durationMinutes": 30
+        })))
+        .unwrap();
+        assert_eq!(new.start_time.to_rfc3339(), "2026-12-01T18:00:00+00:00");
+        let patch = parse_patch(object(json!({"startTime": "2026-12-01T18:00:00.5Z"}))).unwrap();
+        assert_eq!(patch.start_time, Some(new.start_time));
     }
 
     #[test]

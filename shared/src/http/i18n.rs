@@ -138,8 +138,8 @@ impl Lang {
                 "Todas las licencias utilizables de la academia están ocupadas en ese horario (las no válidas nunca se usan).",
             ),
             AppError::LicenseInvalid => self.pick(
-                "That license failed verification; fix it (see its verification) before scheduling on it.",
-                "Esa licencia no pasó la verificación; corríjala (ver su verificación) antes de programar en ella.",
+                "The license failed verification or Zoom refuses its credentials; fix it (see its verification) and verify it again.",
+                "La licencia no pasó la verificación o Zoom rechaza sus credenciales; corríjala (ver su verificación) y verifíquela de nuevo.",
             ),
             AppError::IdempotencyKeyReused => self.pick(
                 "This Idempotency-Key was used with a different request body.",

@@ -1,6 +1,8 @@
 //! The Meeting SDK signature route:
 //! `POST /v1/academies/{academyId}/meetings/{meetingId}/signature`.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -17,7 +19,12 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn routes(state: AppState) -> Router {
-    let service = SignatureService::new(state.licenses, state.meetings, state.zoom);
+    // Shared, not cloned per request: a service clone copies several handles.
+    let service = Arc::new(SignatureService::new(
+        state.licenses,
+        state.meetings,
+        state.zoom,
+    ));
     Router::new()
         .route(
             "/v1/academies/{academy_id}/meetings/{meeting_id}/signature",
@@ -57,7 +64,7 @@ fn view(signature: Signature) -> Value {
 }
 
 async fn sign(
-    State(service): State<SignatureService>,
+    State(service): State<Arc<SignatureService>>,
     Path((academy_id, meeting_id)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, AppError> {
