@@ -430,3 +430,21 @@ impl Store for FailingStore {
         self.inner.transact(writes).await
     }
 }
+
+pub use lms_zoom_local::StoreKind as Kind;
+
+/// One `#[tokio::test]` per store for each suite function `async fn name(kind: StoreKind)`:
+/// module `embedded` and module `dynamodb` (moto).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Kind::Embedded).await })*
+        }
+        mod dynamodb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Kind::Aws).await })*
+        }
+    };
+}

@@ -45,18 +45,7 @@ fn assert_problem(status: StatusCode, body: &Value, expected: u16, code: &str, w
     assert_eq!(body["code"], code, "{what}: {body}");
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Embedded).await })*
-        }
-        mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Aws).await })*
-        }
-    };
-}
+use lms_zoom_tests::on_both_stores;
 
 on_both_stores!(
     start_times_with_fractions_of_a_second,

@@ -110,19 +110,7 @@ fn license_path(academy: &str, id: &Value) -> String {
     format!("/v1/academies/{academy}/licenses/{}", id.as_str().unwrap())
 }
 
-/// Generates one `#[tokio::test]` per backend for each suite function.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Embedded).await })*
-        }
-        mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Aws).await })*
-        }
-    };
-}
+use lms_zoom_tests::on_both_stores;
 
 on_both_stores!(
     create_read_list_patch_delete,

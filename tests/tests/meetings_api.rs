@@ -81,18 +81,7 @@ fn problem(answer: &Answer, status: u16, code: &str) {
     assert_eq!(answer.body["code"], code, "{}", answer.body);
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Embedded).await })*
-        }
-        mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Aws).await })*
-        }
-    };
-}
+use lms_zoom_tests::on_both_stores;
 
 on_both_stores!(
     create_read_list_delete_round_trip,

@@ -202,18 +202,7 @@ fn assert_logs_clean(secrets: &[&str]) {
     }
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Embedded).await })*
-        }
-        mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Aws).await })*
-        }
-    };
-}
+use lms_zoom_tests::on_both_stores;
 
 on_both_stores!(
     attendee_signatures_make_no_zoom_call,

@@ -169,18 +169,7 @@ fn recording_event(s: &Setup, event: &str) -> Value {
     e
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Embedded).await })*
-        }
-        mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(lms_zoom_local::StoreKind::Aws).await })*
-        }
-    };
-}
+use lms_zoom_tests::on_both_stores;
 
 on_both_stores!(
     url_validation_answers_zoom_vector,

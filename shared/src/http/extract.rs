@@ -97,6 +97,52 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// Page size when the caller names none, and the largest allowed.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 200;
+
+/// `limit` (1–200, default 50) and `cursor` (opaque: base64url of a sort key)
+/// of a list route; problems are added to `errors`.
+pub fn page_params(
+    params: &std::collections::HashMap<String, String>,
+    errors: &mut Vec<FieldError>,
+) -> (usize, Option<String>) {
+    use base64::Engine as _;
+    let limit = match params.get("limit") {
+        None => DEFAULT_PAGE,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    Rule::OutOfRange(1, MAX_PAGE as i64),
+                ));
+                DEFAULT_PAGE
+            }
+        },
+    };
+    let cursor = params
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .and_then(|raw| {
+            let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(raw)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            if decoded.is_none() {
+                errors.push(FieldError::new("cursor", Rule::InvalidCursor));
+            }
+            decoded
+        });
+    (limit, cursor)
+}
+
+/// The cursor a list answer hands out for a sort key.
+pub fn encode_cursor(key: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
 /// Academy ids come from the path and are part of storage keys.
 pub fn check_academy_id(academy_id: &str) -> Result<(), AppError> {
     let ok = (1..=64).contains(&academy_id.len())

@@ -7,20 +7,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use super::extract::{IfMatch, JsonObject, check_academy_id, is_license_id};
+use super::extract::{
+    IfMatch, JsonObject, check_academy_id, encode_cursor, is_license_id, page_params,
+};
 use super::i18n::Lang;
 use super::views;
 use crate::domain::license::{self, License};
 use crate::domain::validation::{FieldError, Rule};
 use crate::error::AppError;
 use crate::state::AppState;
-
-const DEFAULT_PAGE: usize = 50;
-const MAX_PAGE: usize = 200;
 
 pub fn routes(state: AppState) -> Router {
     Router::new()
@@ -117,37 +114,11 @@ async fn create(
     Ok(response)
 }
 
-fn page_params(params: &HashMap<String, String>) -> Result<(usize, Option<String>), AppError> {
+fn list_params(params: &HashMap<String, String>) -> Result<(usize, Option<String>), AppError> {
     let mut errors = Vec::new();
-    let limit = match params.get("limit") {
-        None => DEFAULT_PAGE,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => {
-                errors.push(FieldError::new(
-                    "limit",
-                    Rule::OutOfRange(1, MAX_PAGE as i64),
-                ));
-                DEFAULT_PAGE
-            }
-        },
-    };
-    let cursor = match params.get("cursor").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => match URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-        {
-            Some(name_key) => Some(name_key),
-            None => {
-                errors.push(FieldError::new("cursor", Rule::InvalidCursor));
-                None
-            }
-        },
-    };
+    let page = page_params(params, &mut errors);
     if errors.is_empty() {
-        Ok((limit, cursor))
+        Ok(page)
     } else {
         Err(AppError::Validation(errors))
     }
@@ -161,7 +132,7 @@ async fn list(
 ) -> Result<Response, AppError> {
     record_ids(&academy_id, None);
     check_academy_id(&academy_id)?;
-    let (limit, after) = page_params(&query_params(params)?)?;
+    let (limit, after) = list_params(&query_params(params)?)?;
     let page = state.licenses.list(&academy_id, after, limit).await?;
     let base = state.config.public_base_url.as_deref();
     let items: Vec<_> = page
@@ -169,7 +140,7 @@ async fn list(
         .iter()
         .map(|l| views::license(l, base, lang))
         .collect();
-    let next = page.next.map(|key| URL_SAFE_NO_PAD.encode(key));
+    let next = page.next.map(|key| encode_cursor(&key));
     Ok(axum::Json(json!({ "items": items, "nextCursor": next })).into_response())
 }
 

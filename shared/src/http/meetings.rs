@@ -7,13 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::extract::{JsonObject, check_academy_id};
+use super::extract::{JsonObject, check_academy_id, encode_cursor, page_params};
 use crate::app::meetings::{CreateOutcome, IdempotencyKey};
 use crate::domain::meeting::{self, Meeting};
 use crate::domain::validation::{FieldError, Rule};
@@ -21,8 +19,6 @@ use crate::error::AppError;
 use crate::repo::meetings::MeetingFilter;
 use crate::state::AppState;
 
-const DEFAULT_PAGE: usize = 50;
-const MAX_PAGE: usize = 200;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
@@ -181,33 +177,7 @@ async fn list(
     {
         errors.push(FieldError::new("to", Rule::EndBeforeStart));
     }
-    let limit = match params.get("limit") {
-        None => DEFAULT_PAGE,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => {
-                errors.push(FieldError::new(
-                    "limit",
-                    Rule::OutOfRange(1, MAX_PAGE as i64),
-                ));
-                DEFAULT_PAGE
-            }
-        },
-    };
-    let after = match params.get("cursor").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => match URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-        {
-            Some(sk) => Some(sk),
-            None => {
-                errors.push(FieldError::new("cursor", Rule::InvalidCursor));
-                None
-            }
-        },
-    };
+    let (limit, after) = page_params(&params, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -222,7 +192,7 @@ async fn list(
         .list(&academy_id, &filter, after, limit)
         .await?;
     let items: Vec<Value> = page.items.iter().map(Meeting::view).collect();
-    let next = page.next.map(|sk| URL_SAFE_NO_PAD.encode(sk));
+    let next = page.next.map(|sk| encode_cursor(&sk));
     Ok(axum::Json(json!({"items": items, "nextCursor": next})).into_response())
 }
 
