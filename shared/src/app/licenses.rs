@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::verify::Verifier;
-use crate::domain::license::{License, LicensePatch, NewLicense};
+use crate::domain::license::{License, LicenseKeys, LicensePatch, NewLicense};
 use crate::error::AppError;
 use crate::repo::{LicensePage, LicenseRepo, RepoError};
 use crate::secrets::{LicenseSecrets, SecretCache};
@@ -65,8 +65,16 @@ impl LicenseService {
         &self,
         license: &License,
     ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
-        let name = self.secret_name(&license.academy_id, &license.license_id);
-        Ok(self.secrets.get(&name, &license.secret_version).await?)
+        self.secrets_of_keys(&license.keys()).await
+    }
+
+    /// The secret values of the version `keys` names.
+    pub async fn secrets_of_keys(
+        &self,
+        keys: &LicenseKeys,
+    ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
+        let name = self.secret_name(&keys.academy_id, &keys.license_id);
+        Ok(self.secrets.get(&name, &keys.secret_version).await?)
     }
 
     pub fn secret_name(&self, academy_id: &str, license_id: &str) -> String {
@@ -110,8 +118,16 @@ impl LicenseService {
             .ok_or(AppError::LicenseNotFound)
     }
 
-    /// A license by id alone (for webhooks); `None` when unknown.
-    pub async fn find(&self, license_id: &str) -> Result<Option<License>, AppError> {
+    /// The keys of a license (not the rest of it); 404 when unknown.
+    pub async fn keys(&self, academy_id: &str, license_id: &str) -> Result<LicenseKeys, AppError> {
+        self.repo
+            .get_as(academy_id, license_id)
+            .await?
+            .ok_or(AppError::LicenseNotFound)
+    }
+
+    /// The keys of a license found by id alone (for webhooks); `None` when unknown.
+    pub async fn find_keys(&self, license_id: &str) -> Result<Option<LicenseKeys>, AppError> {
         Ok(self.repo.find(license_id).await?)
     }
 

@@ -13,7 +13,7 @@ use super::caches::BookingCaches;
 use super::licenses::LicenseService;
 use super::verify::credentials;
 use crate::domain::license::{License, LicenseStatus};
-use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus, NewMeeting};
+use crate::domain::meeting::{Meeting, MeetingJoin, MeetingPatch, MeetingStatus, NewMeeting};
 use crate::domain::scheduling::{Booking, BookingState, conflicts, expired};
 use crate::error::{AppError, Conflict};
 use crate::repo::idempotency::{Begin, IdempotencyRepo};
@@ -126,9 +126,23 @@ impl MeetingService {
 
     pub async fn get(&self, academy_id: &str, meeting_id: &str) -> Result<Meeting, AppError> {
         match self.meetings.get(academy_id, meeting_id).await? {
-            Some(m) if m.status != MeetingStatus::Pending && m.status != MeetingStatus::Failed => {
-                Ok(m)
-            }
+            Some(m) if visible(m.status) => Ok(m),
+            _ => Err(AppError::MeetingNotFound),
+        }
+    }
+
+    /// What a signature needs of a meeting; not found as [`Self::get`].
+    pub async fn join_info(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<MeetingJoin, AppError> {
+        match self
+            .meetings
+            .get_as::<MeetingJoin>(academy_id, meeting_id)
+            .await?
+        {
+            Some(m) if visible(m.status) => Ok(m),
             _ => Err(AppError::MeetingNotFound),
         }
     }
@@ -766,4 +780,9 @@ impl MeetingService {
             .await?
             .is_empty())
     }
+}
+
+/// A reservation still in flight (or one that failed) is nobody's meeting yet.
+fn visible(status: MeetingStatus) -> bool {
+    status != MeetingStatus::Pending && status != MeetingStatus::Failed
 }

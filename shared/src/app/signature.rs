@@ -145,23 +145,31 @@ impl SignatureService {
         meeting_id: &str,
         request: SignatureRequest,
     ) -> Result<Signature, AppError> {
-        let meeting = self.meetings.get(academy_id, meeting_id).await?;
+        let meeting = self.meetings.join_info(academy_id, meeting_id).await?;
         if meeting.status == MeetingStatus::Deleted {
             return Err(AppError::MeetingDeleted);
         }
-        let meeting_number = meeting
-            .zoom_meeting_id
-            .clone()
-            .ok_or(AppError::MeetingNotFound)?;
-        let license = self.licenses.get(academy_id, &meeting.license_id).await?;
-        tracing::Span::current().record("license_id", license.license_id.as_str());
-        let secrets = self.licenses.secrets_of(&license).await?;
-        let zak = match request.role {
-            SdkRole::Host => Some(self.fresh_zak(&license, &secrets, &meeting_number).await?),
-            SdkRole::Attendee => None,
+        let meeting_number = meeting.zoom_meeting_id.ok_or(AppError::MeetingNotFound)?;
+        // An attendee's needs the license's keys only; a host's the whole
+        // license (its Zoom credentials), read once so both agree.
+        let (keys, license) = match request.role {
+            SdkRole::Host => {
+                let license = self.licenses.get(academy_id, &meeting.license_id).await?;
+                (license.keys(), Some(license))
+            }
+            SdkRole::Attendee => {
+                let keys = self.licenses.keys(academy_id, &meeting.license_id).await?;
+                (keys, None)
+            }
+        };
+        tracing::Span::current().record("license_id", keys.license_id.as_str());
+        let secrets = self.licenses.secrets_of_keys(&keys).await?;
+        let zak = match &license {
+            Some(license) => Some(self.fresh_zak(license, &secrets, &meeting_number).await?),
+            None => None,
         };
         let input = SdkJwtInput {
-            sdk_key: &license.sdk_key,
+            sdk_key: &keys.sdk_key,
             meeting_number: &meeting_number,
             role: request.role,
             expires_in_secs: request.expires_in_secs,
@@ -173,7 +181,7 @@ impl SignatureService {
             .ok_or_else(|| AppError::Internal("signature expiry out of range".into()))?;
         Ok(Signature {
             signature: jwt.token,
-            sdk_key: license.sdk_key,
+            sdk_key: keys.sdk_key,
             meeting_number,
             password: meeting.password.unwrap_or_default(),
             role: request.role,

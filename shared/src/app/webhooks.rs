@@ -107,10 +107,10 @@ impl WebhookService {
         license_id: &str,
         signed: &Signed<'_>,
     ) -> Result<String, AppError> {
-        let Some(license) = self.licenses.find(license_id).await? else {
+        let Some(license) = self.licenses.find_keys(license_id).await? else {
             return Err(AppError::Unauthorized);
         };
-        let secrets = self.licenses.secrets_of(&license).await?;
+        let secrets = self.licenses.secrets_of_keys(&license).await?;
         let Some(token) = &secrets.webhook_secret_token else {
             return Err(AppError::Unauthorized);
         };

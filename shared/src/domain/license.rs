@@ -63,11 +63,33 @@ pub struct License {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The part of a license that an attendee signature and a webhook check read:
+/// its ids, SDK key and the secret version it uses. Decoding only these skips
+/// the rest of the record (the verification report above all) on the two
+/// hottest paths.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseKeys {
+    pub license_id: String,
+    pub academy_id: String,
+    pub sdk_key: String,
+    pub secret_version: String,
+}
+
 pub fn rfc3339(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl License {
+    pub fn keys(&self) -> LicenseKeys {
+        LicenseKeys {
+            license_id: self.license_id.clone(),
+            academy_id: self.academy_id.clone(),
+            sdk_key: self.sdk_key.clone(),
+            secret_version: self.secret_version.clone(),
+        }
+    }
+
     /// The path Zoom posts this license's events to, absolute under `public_base_url`.
     pub fn webhook_url(&self, public_base_url: Option<&str>) -> String {
         let path = format!("/v1/webhooks/zoom/{}", self.license_id);

@@ -155,6 +155,18 @@ pub struct Meeting {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The part of a meeting a signature reads (nothing else is decoded).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingJoin {
+    pub license_id: String,
+    #[serde(default)]
+    pub zoom_meeting_id: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub status: MeetingStatus,
+}
+
 impl Meeting {
     /// What the API returns: no `start_url`, no internal fields.
     pub fn view(&self) -> Value {

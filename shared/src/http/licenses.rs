@@ -36,17 +36,8 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn record_ids(academy_id: &str, license_id: Option<&str>) {
-    let span = tracing::Span::current();
-    span.record("academy_id", academy_id);
-    if let Some(id) = license_id {
-        span.record("license_id", id);
-    }
-}
-
 /// Validates the path of a single-license route.
 fn license_path(academy_id: &str, license_id: &str) -> Result<(), AppError> {
-    record_ids(academy_id, Some(license_id));
     check_academy_id(academy_id)?;
     if is_license_id(license_id) {
         Ok(())
@@ -101,7 +92,6 @@ async fn create(
     params: QueryParams,
     JsonObject(body): JsonObject,
 ) -> Result<Response, AppError> {
-    record_ids(&academy_id, None);
     check_academy_id(&academy_id)?;
     let verify = wants_verification(&query_params(params)?)?;
     let new = license::parse_create(body).map_err(AppError::from_problems)?;
@@ -130,7 +120,6 @@ async fn list(
     lang: Lang,
     params: QueryParams,
 ) -> Result<Response, AppError> {
-    record_ids(&academy_id, None);
     check_academy_id(&academy_id)?;
     let (limit, after) = list_params(&query_params(params)?)?;
     let page = state.licenses.list(&academy_id, after, limit).await?;

@@ -57,8 +57,6 @@ pub fn is_meeting_id(id: &str) -> bool {
 }
 
 pub fn meeting_path(academy_id: &str, meeting_id: &str) -> Result<(), AppError> {
-    let span = tracing::Span::current();
-    span.record("academy_id", academy_id);
     check_academy_id(academy_id)?;
     if is_meeting_id(meeting_id) {
         Ok(())
@@ -117,7 +115,6 @@ async fn create(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, AppError> {
-    tracing::Span::current().record("academy_id", academy_id.as_str());
     check_academy_id(&academy_id)?;
     let body = Value::Object(body);
     let idempotency = idempotency_key(&headers, &body)?;
@@ -165,7 +162,6 @@ async fn list(
     Path(academy_id): Path<String>,
     params: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
-    tracing::Span::current().record("academy_id", academy_id.as_str());
     check_academy_id(&academy_id)?;
     let Query(params) = params
         .map_err(|_| AppError::Validation(vec![FieldError::new("query", Rule::InvalidQuery)]))?;

@@ -28,7 +28,6 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
-    tracing::Span::current().record("license_id", license_id.as_str());
     let body = body.map_err(|_| AppError::PayloadTooLarge)?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let signed = Signed {

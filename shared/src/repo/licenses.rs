@@ -5,10 +5,13 @@
 
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{RepoError, from_item, keys, to_item};
+use super::{RepoError, get_record, keys, to_item};
 use crate::domain::license::License;
+#[cfg(doc)]
+use crate::domain::license::LicenseKeys;
 use crate::store::{Condition, Item, Query, SkRange, Store, StoreError, Write};
 
 #[derive(Clone)]
@@ -71,13 +74,16 @@ impl LicenseRepo {
         }
     }
 
-    /// A license found by its id alone (webhooks carry no academy).
-    pub async fn find(&self, license_id: &str) -> Result<Option<License>, RepoError> {
+    /// A license (or the part `T` of it) found by its id alone (webhooks carry no academy).
+    pub async fn find<T: DeserializeOwned>(
+        &self,
+        license_id: &str,
+    ) -> Result<Option<T>, RepoError> {
         let Some(index) = self.store.get(&keys::license_index(license_id)).await? else {
             return Ok(None);
         };
         match index.get("academyId").and_then(Value::as_str) {
-            Some(academy_id) => self.get(academy_id, license_id).await,
+            Some(academy_id) => self.get_as(academy_id, license_id).await,
             None => Ok(None),
         }
     }
@@ -87,11 +93,17 @@ impl LicenseRepo {
         academy_id: &str,
         license_id: &str,
     ) -> Result<Option<License>, RepoError> {
+        self.get_as(academy_id, license_id).await
+    }
+
+    /// The part `T` of a license record (e.g. [`LicenseKeys`]), nothing else decoded.
+    pub async fn get_as<T: DeserializeOwned>(
+        &self,
+        academy_id: &str,
+        license_id: &str,
+    ) -> Result<Option<T>, RepoError> {
         let key = keys::license(academy_id, license_id);
-        match self.store.get(&key).await? {
-            Some(item) => Ok(Some(from_item(item)?)),
-            None => Ok(None),
-        }
+        Ok(get_record(self.store.as_ref(), &key).await?)
     }
 
     /// One page of an academy's licenses in name order, after the name key `after`.

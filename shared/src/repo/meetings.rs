@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::{RepoError, from_item, keys, to_item};
+use super::{RepoError, from_item, get_record, keys, to_item};
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::store::{Condition, Item, Query, SkRange, Store, Write};
 
@@ -102,14 +102,17 @@ impl MeetingRepo {
         academy_id: &str,
         meeting_id: &str,
     ) -> Result<Option<Meeting>, RepoError> {
-        match self
-            .store
-            .get(&keys::meeting(academy_id, meeting_id))
-            .await?
-        {
-            Some(item) => Ok(Some(from_item(item)?)),
-            None => Ok(None),
-        }
+        self.get_as(academy_id, meeting_id).await
+    }
+
+    /// The part `T` of a meeting record, nothing else decoded.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<Option<T>, RepoError> {
+        let key = keys::meeting(academy_id, meeting_id);
+        Ok(get_record(self.store.as_ref(), &key).await?)
     }
 
     /// Records the Zoom meeting of a pending reservation before it is

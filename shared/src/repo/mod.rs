@@ -60,6 +60,20 @@ pub(crate) fn to_item<T: serde::Serialize>(
     item
 }
 
+/// The record with this key, decoded straight from the stored JSON (key
+/// attributes and unknown attributes ignored).
+pub(crate) async fn get_record<T: serde::de::DeserializeOwned>(
+    store: &dyn crate::store::Store,
+    key: &crate::store::Key,
+) -> Result<Option<T>, StoreError> {
+    match store.get_json(key).await? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Unavailable(format!("unreadable record: {e}"))),
+        None => Ok(None),
+    }
+}
+
 /// Reads a record back from an item (key attributes and unknown attributes ignored).
 pub(crate) fn from_item<T: serde::de::DeserializeOwned>(
     item: crate::store::Item,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use super::{RepoError, from_item, keys, to_item};
+use super::{RepoError, from_item, get_record, keys, to_item};
 use crate::domain::attendance::Attendance;
 use crate::domain::recording::RecordingFile;
 use crate::store::{Condition, Query, SkRange, Store, TTL_ATTRIBUTE, Write};
@@ -97,10 +97,7 @@ impl RecordingRepo {
         meeting_id: &str,
         key: &str,
     ) -> Result<Option<RecordingFile>, RepoError> {
-        match self.store.get(&keys::recording(meeting_id, key)).await? {
-            Some(item) => Ok(Some(from_item(item)?)),
-            None => Ok(None),
-        }
+        Ok(get_record(self.store.as_ref(), &keys::recording(meeting_id, key)).await?)
     }
 
     pub async fn attendance(&self, meeting_id: &str) -> Result<Vec<Attendance>, RepoError> {
@@ -112,10 +109,7 @@ impl RecordingRepo {
         meeting_id: &str,
         key: &str,
     ) -> Result<Option<Attendance>, RepoError> {
-        match self.store.get(&keys::participant(meeting_id, key)).await? {
-            Some(item) => Ok(Some(from_item(item)?)),
-            None => Ok(None),
-        }
+        Ok(get_record(self.store.as_ref(), &keys::participant(meeting_id, key)).await?)
     }
 
     /// The meeting a Zoom meeting id belongs to: (academy, meeting, license).

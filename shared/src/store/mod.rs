@@ -219,6 +219,16 @@ pub trait Store: Send + Sync + 'static {
     /// The item with this key, strongly consistent.
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>>;
 
+    /// The item with this key as the bytes of a JSON object, for reads that
+    /// decode straight into a record (no map in between). The default goes
+    /// through [`Store::get`]; the embedded store hands over what it keeps.
+    async fn get_json(&self, key: &Key) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .get(key)
+            .await?
+            .map(|item| serde_json::to_vec(&item).expect("a JSON map always serialises")))
+    }
+
     /// Items of one partition within a sort-key range, in sort-key order.
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>>;
 
