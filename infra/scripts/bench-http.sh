@@ -11,7 +11,9 @@
 # python3 just before each run (Zoom's timestamps are good for 300 s) and
 # replayed by wrk from a file. Routes alternate for BENCH_ROUNDS rounds and the
 # best round of each is reported, so a burst of other work on the machine skews
-# all alike or none.
+# all alike or none. Besides wrk's figures the table shows the server's own CPU
+# time per request (user + system, read from /proc around each run), which
+# holds steady when other work on the machine moves the throughput.
 #
 # Loopback only. Needs wrk (`apt-get install -y wrk`), curl and python3.
 # Knobs: BENCH_DURATION (seconds per run, at most 10; default 8), BENCH_ROUNDS
@@ -130,9 +132,9 @@ PY
 report='done = function(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.0f %.3f %.3f %.3f %d\n",
+  io.write(string.format("RESULT %.0f %.3f %.3f %.3f %d %d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, errors))
+    latency:percentile(99) / 1000, latency.max / 1000, errors, summary.requests))
 end'
 printf '%s\n' "$report" >"$work/healthz.lua"
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n%s\n' \
@@ -155,9 +157,16 @@ $report
 LUA
 done
 
-run() { # name script path seconds -> "req/s p50 p99 max errors"
+# CPU time (user + system, clock ticks) the server has used so far.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+run() { # name script path seconds -> "req/s p50 p99 max errors server_cpu_us_per_request"
+  local before after
+  before=$(server_ticks)
   wrk -t"$threads" -c"$connections" -d"$4s" --latency -s "$2" "$base$3" >"$work/$1.out"
-  grep '^RESULT' "$work/$1.out" | cut -d' ' -f2-
+  after=$(server_ticks)
+  grep '^RESULT' "$work/$1.out" | awk -v t=$((after - before)) -v hz="$ticks_per_second" \
+    '{ printf "%s %s %s %s %s %.1f\n", $2, $3, $4, $5, $6, ($7 > 0 ? t * 1e6 / hz / $7 : 0) }'
 }
 # A webhook run replays requests signed just now: enough for 20k req/s, and
 # each stored event a new participant (a wrap-around would only re-deliver).
@@ -181,7 +190,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 best() { sort -k1,1 -n -r "$1" | head -1; }
-printf '%-40s %10s %9s %9s %9s %7s %9s\n' route req/s p50_ms p99_ms max_ms errors vs_healthz
+printf '%-40s %10s %9s %9s %9s %7s %11s %9s\n' route req/s p50_ms p99_ms max_ms errors cpu_us/req vs_healthz
 h_rps=$(best "$work/healthz.results" | cut -d' ' -f1)
 label() {
   case $1 in
@@ -192,9 +201,9 @@ label() {
   esac
 }
 for route in $routes; do
-  read -r rps p50 p99 max err < <(best "$work/$route.results")
+  read -r rps p50 p99 max err cpu < <(best "$work/$route.results")
   share=$(python3 -c 'import sys; print("%.0f %%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$rps" "$h_rps")
-  printf '%-40s %10s %9s %9s %9s %7s %9s\n' "$(label "$route")" "$rps" "$p50" "$p99" "$max" "$err" "$share"
+  printf '%-40s %10s %9s %9s %9s %7s %11s %9s\n' "$(label "$route")" "$rps" "$p50" "$p99" "$max" "$err" "$cpu" "$share"
 done
 errors=$(cat "$work"/*.results | awk '{ n += $5 } END { print n + 0 }')
 if [ "$errors" != 0 ]; then
