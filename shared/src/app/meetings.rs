@@ -711,7 +711,7 @@ impl MeetingService {
 
     /// Deletes in Zoom (already gone is fine), frees the slot, keeps the record as `deleted`.
     pub async fn delete(&self, academy_id: &str, meeting_id: &str) -> Result<(), AppError> {
-        let current = self.get(academy_id, meeting_id).await?;
+        let mut current = self.get(academy_id, meeting_id).await?;
         if current.status == MeetingStatus::Deleted {
             return Ok(());
         }
@@ -728,30 +728,39 @@ impl MeetingService {
                 Err(e) => return Err(e),
             }
         }
-        let mut deleted = current.clone();
-        deleted.status = MeetingStatus::Deleted;
-        deleted.version = current.version + 1;
-        deleted.updated_at = Utc::now();
-        let writes = vec![
-            put_meeting(&deleted, Some(&current)),
-            Write::Delete {
-                key: booking_key(&current.license_id, &current.booking()),
-                condition: None,
-            },
-            delete_calendar(&current),
-        ];
-        match self.meetings.write(writes).await {
-            Ok(()) => {
-                tracing::info!(meeting_id, "meeting deleted");
-                Ok(())
+        // Zoom no longer has the meeting: a reschedule that changed it
+        // meanwhile must not keep it scheduled here, so read again and retry.
+        for _ in 0..BOOKING_ATTEMPTS {
+            let mut deleted = current.clone();
+            deleted.status = MeetingStatus::Deleted;
+            deleted.version = current.version + 1;
+            deleted.updated_at = Utc::now();
+            let writes = vec![
+                put_meeting(&deleted, Some(&current)),
+                Write::Delete {
+                    key: booking_key(&current.license_id, &current.booking()),
+                    condition: None,
+                },
+                delete_calendar(&current),
+            ];
+            match self.meetings.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(meeting_id, "meeting deleted");
+                    return Ok(());
+                }
+                Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                    current = self.get(academy_id, meeting_id).await?;
+                    if current.status == MeetingStatus::Deleted {
+                        return Ok(());
+                    }
+                    self.caches.forget_schedule(&current.license_id);
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
-                Err(AppError::VersionConflict {
-                    current: current.version,
-                })
-            }
-            Err(e) => Err(e.into()),
         }
+        Err(AppError::VersionConflict {
+            current: current.version,
+        })
     }
 
     /// Whether a license still has meetings that have not ended.
