@@ -594,9 +594,13 @@ impl MeetingService {
         let body = patch.to_zoom(&next);
 
         if !moved {
-            self.zoom
+            if let Err(e) = self
+                .zoom
                 .call(&host.creds, Method::PATCH, &path, &[], Some(&body))
-                .await?;
+                .await
+            {
+                return Err(self.patch_refused(academy_id, meeting_id, e).await);
+            }
             let writes = vec![put_meeting(&next, Some(&current)), put_calendar(&next)];
             return match self.meetings.write(writes).await {
                 Ok(()) => Ok(next),
@@ -657,7 +661,7 @@ impl MeetingService {
             .await
         {
             release_new().await;
-            return Err(e.into());
+            return Err(self.patch_refused(academy_id, meeting_id, e).await);
         }
         let mut committed_booking = booking.clone();
         committed_booking.state = BookingState::Committed;
@@ -707,6 +711,29 @@ impl MeetingService {
                 })
             }
         }
+    }
+
+    /// What a Zoom refusal of a reschedule means: a meeting Zoom no longer
+    /// has because a concurrent delete removed it is `meeting_deleted` (409),
+    /// not a gateway error.
+    async fn patch_refused(&self, academy_id: &str, meeting_id: &str, e: ZoomError) -> AppError {
+        if e.is_not_found() {
+            // The delete may still be between Zoom and its own commit.
+            for _ in 0..10 {
+                match self.meetings.get(academy_id, meeting_id).await {
+                    Ok(now)
+                        if now
+                            .as_ref()
+                            .is_none_or(|m| m.status == MeetingStatus::Deleted) =>
+                    {
+                        return AppError::MeetingDeleted;
+                    }
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                    Err(_) => break,
+                }
+            }
+        }
+        e.into()
     }
 
     /// Deletes in Zoom (already gone is fine), frees the slot, keeps the record as `deleted`.
