@@ -565,8 +565,73 @@ impl MeetingService {
     }
 
     /// Reschedules or edits a meeting; a new time is booked before Zoom is
-    /// told, and the old slot freed in the transaction that commits.
+    /// told, and the old slot freed in the transaction that commits. One edit
+    /// of a meeting at a time: edits racing for it get `412 version_conflict`
+    /// before they tell Zoom anything, so Zoom never keeps the time of an
+    /// edit that lost (nor loses the winner's to the loser's undo).
     pub async fn patch(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        patch: MeetingPatch,
+    ) -> Result<Meeting, AppError> {
+        self.get(academy_id, meeting_id).await?;
+        let Some(token) = self.lock_edit(academy_id, meeting_id).await? else {
+            let current = self.get(academy_id, meeting_id).await?;
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        };
+        let result = self.patch_locked(academy_id, meeting_id, patch).await;
+        let unlock = Write::delete_if(
+            keys::meeting_edit(academy_id, meeting_id),
+            Condition::AttrEquals("token".into(), json!(token)),
+        );
+        if let Err(e) = self.meetings.write(vec![unlock]).await {
+            // It expires on its own.
+            tracing::warn!(meeting_id, error = %e, "could not release a meeting edit lock");
+        }
+        result
+    }
+
+    /// Takes the meeting's edit lock (or one left by an edit that crashed,
+    /// once expired): `Some(token)`, or `None` while another edit holds it.
+    async fn lock_edit(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<Option<String>, AppError> {
+        let key = keys::meeting_edit(academy_id, meeting_id);
+        let token = ulid::Ulid::new().to_string();
+        let now = Utc::now();
+        let expires = now + RESERVATION_TTL;
+        let item = to_item(
+            &key,
+            &json!({"token": token, "expiresAt": expires.timestamp(),
+                    crate::store::TTL_ATTRIBUTE: (expires + Duration::days(1)).timestamp()}),
+        );
+        let condition = match self.meetings.get_item(&key).await? {
+            None => Condition::NotExists,
+            Some(held) if held.get("expiresAt").and_then(Value::as_i64) < Some(now.timestamp()) => {
+                Condition::AttrEquals(
+                    "token".into(),
+                    held.get("token").cloned().unwrap_or_default(),
+                )
+            }
+            Some(_) => return Ok(None),
+        };
+        match self
+            .meetings
+            .write(vec![Write::put_if(item, condition)])
+            .await
+        {
+            Ok(()) => Ok(Some(token)),
+            Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn patch_locked(
         &self,
         academy_id: &str,
         meeting_id: &str,
