@@ -16,7 +16,7 @@ use lms_zoom_tests::kit::{
 };
 use lms_zoom_tests::{ACCOUNT_ID, TestServer, on_both_stores, test_zoom};
 use serde_json::{Value, json};
-use zoom_emulator::{Endpoint, Fault, FaultKind};
+use zoom_emulator::{Endpoint, Fault, FaultKind, Lifecycle};
 
 on_both_stores!(
     every_route_is_503_while_the_store_is_down_and_recovers,
@@ -109,6 +109,24 @@ async fn every_route_is_503_while_the_store_is_down_and_recovers(kind: StoreKind
         .await;
     assert!(host.ok(200)["zak"].is_string());
     let event = joined(&zoom_id);
+    // Zoom's recording.completed for the meeting, with its download token.
+    let lifecycle = Lifecycle {
+        sessions: Vec::new(),
+        duration: Duration::from_secs(30 * 60),
+        with_recording: true,
+    };
+    let recording = server
+        .zoom
+        .lifecycle_events(&zoom_id, &lifecycle)
+        .pop()
+        .unwrap();
+    assert_eq!(recording["event"], "recording.completed");
+    rec.secret(recording["download_token"].as_str().unwrap());
+    let files = recording["payload"]["object"]["recording_files"]
+        .as_array()
+        .unwrap()
+        .len();
+    let recording = serde_json::to_vec(&recording).unwrap();
     let zoom_creates = server.zoom.count(Endpoint::CreateMeeting);
 
     outage.down();
@@ -172,6 +190,9 @@ async fn every_route_is_503_while_the_store_is_down_and_recovers(kind: StoreKind
         .send(webhook(server, &lic, &secrets.webhook_secret, &event))
         .await;
     let hook_took = hook_started.elapsed();
+    let recording_down = rec
+        .send(webhook(server, &lic, &secrets.webhook_secret, &recording))
+        .await;
     let lms_took = started.elapsed();
     outage.up();
 
@@ -188,6 +209,7 @@ async fn every_route_is_503_while_the_store_is_down_and_recovers(kind: StoreKind
     );
     assert_eq!(hook.status, 503, "{}", hook.text);
     assert!(hook.headers.contains_key("retry-after"));
+    assert_eq!(recording_down.status, 503, "{}", recording_down.text);
     assert!(
         hook_took < Duration::from_secs(3),
         "a webhook is answered within Zoom's 3 s: {hook_took:?}"
@@ -276,6 +298,25 @@ async fn every_route_is_503_while_the_store_is_down_and_recovers(kind: StoreKind
             .await;
         assert_eq!(redelivered.status, 200, "{}", redelivered.text);
     }
+    for _ in 0..2 {
+        let redelivered = rec
+            .send(webhook(server, &lic, &secrets.webhook_secret, &recording))
+            .await;
+        assert_eq!(redelivered.status, 200, "{}", redelivered.text);
+    }
+    let recordings = rec
+        .send(
+            server
+                .http
+                .get(url(&format!("/v1/academies/a1/meetings/{mid}/recordings"))),
+        )
+        .await;
+    assert_eq!(
+        recordings.ok(200)["items"].as_array().unwrap().len(),
+        files,
+        "{}",
+        recordings.text
+    );
     let attendance = rec
         .send(
             server
