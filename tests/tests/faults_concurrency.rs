@@ -17,6 +17,9 @@ use zoom_emulator::{EmulatorConfig, User};
 
 on_both_stores!(two_hundred_mixed_requests_across_two_academies);
 
+/// A meeting's `[start, end)`.
+type Interval = (DateTime<Utc>, DateTime<Utc>);
+
 const ACADEMIES: [&str; 2] = ["north", "south"];
 /// Licenses per academy and their capacities.
 const CAPACITY: [u8; 2] = [1, 2];
@@ -39,8 +42,8 @@ fn zoom() -> EmulatorConfig {
     let mut account = test_account();
     for i in 0..4 {
         account = account.with_user(User::licensed(
-            &format!("hostUser{i:02}"),
-            &format!("host{i}@example.com"),
+            format!("hostUser{i:02}"),
+            format!("host{i}@example.com"),
         ));
     }
     EmulatorConfig {
@@ -352,7 +355,7 @@ async fn two_hundred_mixed_requests_across_two_academies(kind: StoreKind) {
             );
         }
         for (lic, max) in &licenses[a] {
-            let intervals: Vec<(DateTime<Utc>, DateTime<Utc>)> = listed
+            let intervals: Vec<Interval> = listed
                 .iter()
                 .filter(|m| m["licenseId"] == lic.as_str())
                 .map(|m| {
@@ -367,7 +370,7 @@ async fn two_hundred_mixed_requests_across_two_academies(kind: StoreKind) {
         }
     }
     assert_zoom_matches(&server, &rec, &ACADEMIES).await;
-    let mut in_zoom: BTreeMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>> = BTreeMap::new();
+    let mut in_zoom: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
     for (zoom_id, lic) in &zoom_ids {
         let m = server.zoom.meeting(zoom_id).expect("in Zoom");
         let start: DateTime<Utc> = m["start_time"].as_str().unwrap().parse().unwrap();
@@ -383,7 +386,7 @@ async fn two_hundred_mixed_requests_across_two_academies(kind: StoreKind) {
 }
 
 /// At no instant do more than `max` of the half-open intervals overlap.
-fn assert_within_capacity(intervals: &[(DateTime<Utc>, DateTime<Utc>)], max: u8, what: &str) {
+fn assert_within_capacity(intervals: &[Interval], max: u8, what: &str) {
     let mut edges: Vec<(DateTime<Utc>, i32)> = intervals
         .iter()
         .flat_map(|(s, e)| [(*s, 1), (*e, -1)])
