@@ -779,8 +779,8 @@ impl MeetingService {
     }
 
     /// What a Zoom refusal of a reschedule means: a meeting Zoom no longer
-    /// has because a concurrent delete removed it is `meeting_deleted` (409),
-    /// not a gateway error.
+    /// has because a concurrent delete removed it is `meeting_not_editable`
+    /// (409, as for a reschedule after the delete), not a gateway error.
     async fn patch_refused(&self, academy_id: &str, meeting_id: &str, e: ZoomError) -> AppError {
         if e.is_not_found() {
             // The delete may still be between Zoom and its own commit.
@@ -791,7 +791,7 @@ impl MeetingService {
                             .as_ref()
                             .is_none_or(|m| m.status == MeetingStatus::Deleted) =>
                     {
-                        return AppError::MeetingDeleted;
+                        return AppError::MeetingNotEditable;
                     }
                     Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
                     Err(_) => break,
