@@ -94,8 +94,11 @@ fn slot_conflict(bookings: &[&Booking], license_id: &str) -> AppError {
     }
 }
 
+/// Jittered pause before booking again after losing a race. Exponential (10
+/// ms doubling, capped at 640 ms) so that on a slow store losers spread out
+/// instead of colliding again on every attempt.
 async fn pause(attempt: usize) {
-    let ceiling = 5 + 5 * attempt as u64;
+    let ceiling = (10u64 << attempt.min(6)).min(640);
     tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
         1..=ceiling,
     )))
