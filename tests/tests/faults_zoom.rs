@@ -156,7 +156,10 @@ async fn reschedule_faults_change_nothing(kind: StoreKind) {
     let zoom_id = created.id("zoomMeetingId");
     let path = s.server.url(&format!("/v1/academies/a1/meetings/{id}"));
     let moved = json!({"startTime": "2030-09-01T14:00:00Z", "topic": "Movida"});
-    for (fault, status, code) in faults("30") {
+    let mut kinds = faults("30");
+    // Every attempt times out (the PATCH is sent three times).
+    kinds.push((FaultKind::Latency(PAST_TIMEOUT), 503, "zoom_unavailable"));
+    for (fault, status, code) in kinds {
         let label = format!("{fault:?}");
         s.server
             .zoom
