@@ -10,6 +10,8 @@ use lms_zoom::{AppConfig, telemetry};
 use lms_zoom_local::{Args, Server, StoreKind};
 use zoom_emulator::{Account, Emulator, EmulatorConfig, User};
 
+pub mod kit;
+
 /// Every scope lms-zoom asks admins for (granular, admin level).
 pub const ALL_SCOPES: &[&str] = &[
     "meeting:write:meeting:admin",
@@ -298,6 +300,24 @@ impl TestServer {
             .expect("stores");
         let state = lms_zoom::AppState::new(config, wrap(store), secrets);
         let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None))
+            .await
+            .expect("serve");
+        Self {
+            base: format!("http://{}", server.addr),
+            backend,
+            http: reqwest::Client::new(),
+            zoom,
+            server: Some(server),
+            token: None,
+        }
+    }
+}
+
+impl TestServer {
+    /// Serves a state built by the caller (e.g. on a moto of its own).
+    pub async fn serve_state(backend: Backend, zoom: Emulator, state: lms_zoom::AppState) -> Self {
+        logs();
+        let server = lms_zoom_local::serve(&backend.args(), lms_zoom_local::app(state, None))
             .await
             .expect("serve");
         Self {

@@ -2,72 +2,14 @@
 //! redelivers) within Zoom's 3 s; the redelivery after it is back is stored once.
 //! This test runs a moto server of its own and freezes it (SIGSTOP).
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lms_zoom::{AppConfig, AppState};
 use lms_zoom_local::Args;
+use lms_zoom_tests::kit::Moto;
 use lms_zoom_tests::{ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, HOST_EMAIL, test_zoom};
 use serde_json::{Value, json};
 use zoom_emulator::Emulator;
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signal(moto: &Moto, sig: &str) {
-    assert!(
-        Command::new("kill")
-            .args([sig, &moto.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-}
-
-async fn own_moto() -> Moto {
-    let python = std::env::var("LMS_ZOOM_MOTO_PYTHON")
-        .expect("LMS_ZOOM_MOTO_PYTHON is not set: run infra/scripts/test.sh");
-    let server = std::env::var("LMS_ZOOM_MOTO_SERVER").expect("LMS_ZOOM_MOTO_SERVER is not set");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(python)
-        .args([server.as_str(), "127.0.0.1", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto");
-    let url = format!("http://127.0.0.1:{port}");
-    let moto = Moto { child, url };
-    let started = Instant::now();
-    loop {
-        if reqwest::get(format!("{}/moto-api/", moto.url))
-            .await
-            .is_ok()
-        {
-            return moto;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "moto did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn sign(secret: &str, ts: i64, body: &[u8]) -> String {
     use hmac::{Hmac, Mac};
@@ -79,12 +21,9 @@ fn sign(secret: &str, ts: i64, body: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_down_is_503_and_the_redelivery_is_stored_once() {
-    let moto = own_moto().await;
+    let moto = Moto::start().await;
     let zoom = Emulator::start(test_zoom()).await.unwrap();
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&moto.url)
-        .load()
-        .await;
+    let sdk = moto.sdk().await;
     let config = AppConfig::from_lookup(|name| match name {
         "TABLE_NAME" => Some("lmsz-down".into()),
         "ZOOM_API_URL" => Some(zoom.api_url()),
@@ -133,7 +72,7 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
             .send()
     };
 
-    signal(&moto, "-STOP");
+    moto.freeze();
     let started = Instant::now();
     let down = deliver().await.unwrap();
     let took = started.elapsed();
@@ -143,7 +82,7 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
         took < Duration::from_secs(3),
         "answered within Zoom's 3 s: {took:?}"
     );
-    signal(&moto, "-CONT");
+    moto.thaw();
 
     for _ in 0..3 {
         assert_eq!(deliver().await.unwrap().status(), 200);

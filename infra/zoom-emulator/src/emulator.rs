@@ -105,6 +105,22 @@ impl Emulator {
         self.shared.lock().tokens.clear();
     }
 
+    /// Every access token and user token (ZAK or `type=token`) issued so
+    /// far, revoked ones included: what a secret scan looks for.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.lock().issued.clone()
+    }
+
+    /// The ids of every stored meeting (any account), ascending.
+    pub fn meeting_ids(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .meetings
+            .keys()
+            .map(u64::to_string)
+            .collect()
+    }
+
     /// A stored meeting in Zoom's Get shape (any account), or `None`.
     pub fn meeting(&self, id: &str) -> Option<Value> {
         let id: u64 = id.parse().ok()?;

@@ -67,7 +67,9 @@ pub(crate) async fn token(
         return Err(reply::oauth_error(ACCOUNT_MISMATCH, "invalid_request"));
     }
     let access_token = ids::access_token();
-    shared.lock().tokens.insert(
+    let mut state = shared.lock();
+    state.issued.push(access_token.clone());
+    state.tokens.insert(
         access_token.clone(),
         IssuedToken {
             account: index,
@@ -75,6 +77,7 @@ pub(crate) async fn token(
             expires_at: Instant::now() + shared.token_ttl,
         },
     );
+    drop(state);
     Ok(reply::json(
         StatusCode::OK,
         &json!({

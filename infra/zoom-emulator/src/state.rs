@@ -55,6 +55,8 @@ pub(crate) struct State {
     /// Seeded recordings, oldest first.
     pub recordings: Vec<Recording>,
     pub cursors: HashMap<String, PageCursor>,
+    /// Every access token and user token (ZAK) handed out, for secret scans.
+    pub issued: Vec<String>,
 }
 
 impl Shared {

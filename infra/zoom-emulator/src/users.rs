@@ -55,6 +55,7 @@ pub(crate) async fn get_user_token(
     if shared.find_user(caller.account, &user_id).is_none() {
         return Err(reply::user_not_found(&user_id));
     }
+    shared.lock().issued.push(token.clone());
     Ok(reply::json(StatusCode::OK, &json!({ "token": token })))
 }
 

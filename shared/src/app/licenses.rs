@@ -84,6 +84,30 @@ impl LicenseService {
         )
     }
 
+    /// Deletes the secret of a license that was not created, in the
+    /// background, until two attempts in a row find it gone or delete it (a
+    /// create that timed out against a stalled secret store can land after
+    /// the first attempt). Gives up after about a minute, with a warning.
+    fn discard_eventually(&self, name: String) {
+        let secrets = self.secrets.clone();
+        tokio::spawn(async move {
+            let mut done = 0;
+            for wait in [1u64, 2, 4, 8, 15, 30] {
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                match secrets.discard(&name).await {
+                    Ok(()) => {
+                        done += 1;
+                        if done == 2 {
+                            return;
+                        }
+                    }
+                    Err(_) => done = 0,
+                }
+            }
+            tracing::warn!(secret = %name, "gave up discarding the secret of a license that was not created");
+        });
+    }
+
     /// Creates a license; with `verify`, Zoom is asked first and the report stored with it.
     pub async fn create(
         &self,
@@ -93,7 +117,15 @@ impl LicenseService {
     ) -> Result<License, AppError> {
         let license_id = new_license_id();
         let secret_name = self.secret_name(academy_id, &license_id);
-        let version = self.secrets.create(&secret_name, &new.secrets).await?;
+        let version = match self.secrets.create(&secret_name, &new.secrets).await {
+            Ok(version) => version,
+            Err(e) => {
+                // A write that timed out may still land later: make sure no
+                // secret outlives the license that was never created.
+                self.discard_eventually(secret_name);
+                return Err(e.into());
+            }
+        };
         let now = Utc::now();
         let (mut license, secrets) =
             new.into_license(license_id, academy_id.to_owned(), version, now);
@@ -103,7 +135,8 @@ impl LicenseService {
         if let Err(e) = self.repo.insert(&license).await {
             // No license refers to the secret: take it back at once.
             if let Err(discard) = self.secrets.discard(&secret_name).await {
-                tracing::warn!(secret = %secret_name, error = %discard, "could not discard the secret of a license that was not created");
+                tracing::warn!(secret = %secret_name, error = %discard, "could not discard the secret of a license that was not created; retrying in the background");
+                self.discard_eventually(secret_name);
             }
             return Err(e.into());
         }

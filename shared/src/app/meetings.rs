@@ -94,8 +94,11 @@ fn slot_conflict(bookings: &[&Booking], license_id: &str) -> AppError {
     }
 }
 
+/// Jittered pause before booking again after losing a race. Exponential (10
+/// ms doubling, capped at 640 ms) so that on a slow store losers spread out
+/// instead of colliding again on every attempt.
 async fn pause(attempt: usize) {
-    let ceiling = 5 + 5 * attempt as u64;
+    let ceiling = (10u64 << attempt.min(6)).min(640);
     tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
         1..=ceiling,
     )))
@@ -579,8 +582,73 @@ impl MeetingService {
     }
 
     /// Reschedules or edits a meeting; a new time is booked before Zoom is
-    /// told, and the old slot freed in the transaction that commits.
+    /// told, and the old slot freed in the transaction that commits. One edit
+    /// of a meeting at a time: edits racing for it get `412 version_conflict`
+    /// before they tell Zoom anything, so Zoom never keeps the time of an
+    /// edit that lost (nor loses the winner's to the loser's undo).
     pub async fn patch(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        patch: MeetingPatch,
+    ) -> Result<Meeting, AppError> {
+        self.get(academy_id, meeting_id).await?;
+        let Some(token) = self.lock_edit(academy_id, meeting_id).await? else {
+            let current = self.get(academy_id, meeting_id).await?;
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        };
+        let result = self.patch_locked(academy_id, meeting_id, patch).await;
+        let unlock = Write::delete_if(
+            keys::meeting_edit(academy_id, meeting_id),
+            Condition::AttrEquals("token".into(), json!(token)),
+        );
+        if let Err(e) = self.meetings.write(vec![unlock]).await {
+            // It expires on its own.
+            tracing::warn!(meeting_id, error = %e, "could not release a meeting edit lock");
+        }
+        result
+    }
+
+    /// Takes the meeting's edit lock (or one left by an edit that crashed,
+    /// once expired): `Some(token)`, or `None` while another edit holds it.
+    async fn lock_edit(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<Option<String>, AppError> {
+        let key = keys::meeting_edit(academy_id, meeting_id);
+        let token = ulid::Ulid::new().to_string();
+        let now = Utc::now();
+        let expires = now + RESERVATION_TTL;
+        let item = to_item(
+            &key,
+            &json!({"token": token, "expiresAt": expires.timestamp(),
+                    crate::store::TTL_ATTRIBUTE: (expires + Duration::days(1)).timestamp()}),
+        );
+        let condition = match self.meetings.get_item(&key).await? {
+            None => Condition::NotExists,
+            Some(held) if held.get("expiresAt").and_then(Value::as_i64) < Some(now.timestamp()) => {
+                Condition::AttrEquals(
+                    "token".into(),
+                    held.get("token").cloned().unwrap_or_default(),
+                )
+            }
+            Some(_) => return Ok(None),
+        };
+        match self
+            .meetings
+            .write(vec![Write::put_if(item, condition)])
+            .await
+        {
+            Ok(()) => Ok(Some(token)),
+            Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn patch_locked(
         &self,
         academy_id: &str,
         meeting_id: &str,
@@ -608,9 +676,13 @@ impl MeetingService {
         let body = patch.to_zoom(&next);
 
         if !moved {
-            self.zoom
+            if let Err(e) = self
+                .zoom
                 .call(&host.creds, Method::PATCH, &path, &[], Some(&body))
-                .await?;
+                .await
+            {
+                return Err(self.patch_refused(academy_id, meeting_id, e).await);
+            }
             let writes = vec![put_meeting(&next, Some(&current)), put_calendar(&next)];
             return match self.meetings.write(writes).await {
                 Ok(()) => Ok(next),
@@ -671,7 +743,7 @@ impl MeetingService {
             .await
         {
             release_new().await;
-            return Err(e.into());
+            return Err(self.patch_refused(academy_id, meeting_id, e).await);
         }
         let mut committed_booking = booking.clone();
         committed_booking.state = BookingState::Committed;
@@ -723,9 +795,32 @@ impl MeetingService {
         }
     }
 
+    /// What a Zoom refusal of a reschedule means: a meeting Zoom no longer
+    /// has because a concurrent delete removed it is `meeting_not_editable`
+    /// (409, as for a reschedule after the delete), not a gateway error.
+    async fn patch_refused(&self, academy_id: &str, meeting_id: &str, e: ZoomError) -> AppError {
+        if e.is_not_found() {
+            // The delete may still be between Zoom and its own commit.
+            for _ in 0..10 {
+                match self.meetings.get(academy_id, meeting_id).await {
+                    Ok(now)
+                        if now
+                            .as_ref()
+                            .is_none_or(|m| m.status == MeetingStatus::Deleted) =>
+                    {
+                        return AppError::MeetingNotEditable;
+                    }
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                    Err(_) => break,
+                }
+            }
+        }
+        e.into()
+    }
+
     /// Deletes in Zoom (already gone is fine), frees the slot, keeps the record as `deleted`.
     pub async fn delete(&self, academy_id: &str, meeting_id: &str) -> Result<(), AppError> {
-        let current = self.get(academy_id, meeting_id).await?;
+        let mut current = self.get(academy_id, meeting_id).await?;
         if current.status == MeetingStatus::Deleted {
             return Ok(());
         }
@@ -742,30 +837,39 @@ impl MeetingService {
                 Err(e) => return Err(e),
             }
         }
-        let mut deleted = current.clone();
-        deleted.status = MeetingStatus::Deleted;
-        deleted.version = current.version + 1;
-        deleted.updated_at = Utc::now();
-        let writes = vec![
-            put_meeting(&deleted, Some(&current)),
-            Write::Delete {
-                key: booking_key(&current.license_id, &current.booking()),
-                condition: None,
-            },
-            delete_calendar(&current),
-        ];
-        match self.meetings.write(writes).await {
-            Ok(()) => {
-                tracing::info!(meeting_id, "meeting deleted");
-                Ok(())
+        // Zoom no longer has the meeting: a reschedule that changed it
+        // meanwhile must not keep it scheduled here, so read again and retry.
+        for _ in 0..BOOKING_ATTEMPTS {
+            let mut deleted = current.clone();
+            deleted.status = MeetingStatus::Deleted;
+            deleted.version = current.version + 1;
+            deleted.updated_at = Utc::now();
+            let writes = vec![
+                put_meeting(&deleted, Some(&current)),
+                Write::Delete {
+                    key: booking_key(&current.license_id, &current.booking()),
+                    condition: None,
+                },
+                delete_calendar(&current),
+            ];
+            match self.meetings.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(meeting_id, "meeting deleted");
+                    return Ok(());
+                }
+                Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
+                    current = self.get(academy_id, meeting_id).await?;
+                    if current.status == MeetingStatus::Deleted {
+                        return Ok(());
+                    }
+                    self.caches.forget_schedule(&current.license_id);
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(RepoError::Store(crate::store::StoreError::ConditionFailed { .. })) => {
-                Err(AppError::VersionConflict {
-                    current: current.version,
-                })
-            }
-            Err(e) => Err(e.into()),
         }
+        Err(AppError::VersionConflict {
+            current: current.version,
+        })
     }
 
     /// Whether a license still has meetings that have not ended.

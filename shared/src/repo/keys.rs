@@ -39,6 +39,11 @@ pub fn meeting(academy_id: &str, meeting_id: &str) -> Key {
     )
 }
 
+/// Held by the one reschedule of a meeting in progress (see `MeetingService::patch`).
+pub fn meeting_edit(academy_id: &str, meeting_id: &str) -> Key {
+    Key::new(academy_pk(academy_id), format!("MEETINGEDIT#{meeting_id}"))
+}
+
 pub fn calendar_pk(academy_id: &str) -> String {
     format!("ACADEMY#{academy_id}#CAL")
 }

@@ -133,6 +133,11 @@ impl MeetingRepo {
         Ok(())
     }
 
+    /// A raw item of the table (e.g. a lock), or `None`.
+    pub async fn get_item(&self, key: &crate::store::Key) -> Result<Option<Item>, RepoError> {
+        Ok(self.store.get(key).await?)
+    }
+
     pub async fn write(&self, writes: Vec<Write>) -> Result<(), RepoError> {
         super::transact(self.store.as_ref(), writes).await?;
         Ok(())
