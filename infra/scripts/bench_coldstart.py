@@ -359,7 +359,9 @@ def status_kib(pid, field):
 
 
 class Bench:
-    def __init__(self, bin_dir, endpoint, log_dir):
+    def __init__(self, bin_dir, endpoint, log_dir, extra_env):
+        self.extra_env = extra_env
+        self.kill_signal = signal.SIGKILL
         self.bin_dir = bin_dir
         self.endpoint = endpoint
         self.log_dir = log_dir
@@ -376,6 +378,7 @@ class Bench:
         self.server.run = run
         log = os.path.join(self.log_dir, f"{fn}.log")
         env = lambda_env(fn, self.runtime_api, self.endpoint)
+        env.update(self.extra_env)
         binary = os.path.join(self.bin_dir, fn)
         actions = [
             (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
@@ -400,7 +403,7 @@ class Bench:
                 rss = status_kib(pid, "VmRSS")
         finally:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, self.kill_signal)
             except ProcessLookupError:
                 pass
             _, _, usage = os.wait4(pid, 0)
@@ -460,13 +463,29 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--out", required=True)
     ap.add_argument("--log-dir", default=None)
+    ap.add_argument("--only", action="append", choices=FUNCTIONS, help="measure only these functions")
+    ap.add_argument(
+        "--kill-signal",
+        default="KILL",
+        help="signal that ends a run (TERM lets a wrapper such as perf record finish)",
+    )
+    ap.add_argument(
+        "--extra-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one more variable for the functions (experiments)",
+    )
     args = ap.parse_args()
     endpoint = os.environ["AWS_ENDPOINT_URL"]
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="bench-coldstart-")
     os.makedirs(log_dir, exist_ok=True)
 
     create_table(endpoint)
-    bench = Bench(args.bin_dir, endpoint, log_dir)
+    extra = dict(kv.split("=", 1) for kv in args.extra_env)
+    bench = Bench(args.bin_dir, endpoint, log_dir, extra)
+    bench.kill_signal = getattr(signal, "SIG" + args.kill_signal)
+    functions = args.only or FUNCTIONS
 
     # The data the measured requests read: one license with a webhook secret,
     # created through the licenses function itself (no Zoom call: verify=false).
@@ -496,13 +515,13 @@ def main():
 
     plan = events(license_id)
     # One unmeasured run each: page cache warm, moto's code paths warm.
-    for fn in FUNCTIONS:
+    for fn in functions:
         factory, check = plan[fn]
         bench.once(fn, factory(), check)
 
-    results = {fn: [] for fn in FUNCTIONS}
+    results = {fn: [] for fn in functions}
     for i in range(args.runs):
-        for fn in FUNCTIONS:
+        for fn in functions:
             factory, check = plan[fn]
             results[fn].append(bench.once(fn, factory(), check))
         print(f"bench-coldstart: round {i + 1}/{args.runs} done", file=sys.stderr, flush=True)
