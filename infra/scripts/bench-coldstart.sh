@@ -65,9 +65,11 @@ if [ "$arm64" = 1 ]; then
   fi
   if [ -z "$arm64_note" ]; then
     echo "bench-coldstart: building ${functions[*]} (release, arm64, cargo lambda)" >&2
+    # No size from an earlier build: cargo lambda writes target/lambda/<fn>/bootstrap anew.
+    for f in "${functions[@]}"; do rm -f "$target/lambda/$f/bootstrap"; done
     if PATH="$venv/bin:$PATH" "$venv/bin/cargo-lambda" lambda build --release --arm64 "${packages[@]}" \
       >"$work/arm64-build.log" 2>&1; then
-      arm64_dir=$target/aarch64-unknown-linux-gnu/release
+      arm64_dir=$target/lambda
     else
       tail -20 "$work/arm64-build.log" >&2
       arm64_note="cargo lambda build --release --arm64 failed (log above)"
@@ -89,8 +91,12 @@ def machine(path):
     return {62: "x86_64", 183: "aarch64"}.get(int.from_bytes(head[18:20], "little"), "?")
 
 def size(directory, fn, arch):
-    path = os.path.join(directory, fn) if directory else ""
-    if not directory or not os.path.isfile(path):
+    if not directory:
+        return "n/a"
+    path = os.path.join(directory, fn)
+    if arch == "aarch64":
+        path = os.path.join(directory, fn, "bootstrap")  # cargo lambda's layout
+    if not os.path.isfile(path):
         return "n/a"
     if machine(path) != arch:
         return "not %s" % arch
