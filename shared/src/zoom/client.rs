@@ -2,7 +2,7 @@
 //! call, retries with jittered backoff only where repeating is safe, and
 //! Zoom's answers turned into typed results.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -56,7 +56,11 @@ impl ZoomSettings {
 
 #[derive(Clone)]
 pub struct ZoomClient {
-    http: reqwest::Client,
+    /// Built on the first Zoom call, not at start: building it loads the
+    /// platform's CA roots (reading and parsing every certificate, a few ms
+    /// of a cold start), which most requests never need — the AWS SDK's
+    /// client has loaded its own copy for DynamoDB already.
+    http: Arc<OnceLock<reqwest::Client>>,
     settings: Arc<ZoomSettings>,
     tokens: Arc<TokenCache>,
 }
@@ -155,17 +159,30 @@ fn transport_error(e: &reqwest::Error) -> ZoomError {
 
 impl ZoomClient {
     pub fn new(settings: ZoomSettings) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.call_timeout)
-            .user_agent(concat!("lms-zoom/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds with static settings");
         Self {
-            http,
+            http: Arc::new(OnceLock::new()),
             settings: Arc::new(settings),
             tokens: Arc::new(TokenCache::default()),
         }
+    }
+
+    /// The HTTP client, built on first use. It fails only when the platform
+    /// has no usable CA roots: Zoom is then unreachable, and the next call
+    /// tries again.
+    fn http(&self) -> Result<&reqwest::Client, ZoomError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.settings.connect_timeout)
+            .timeout(self.settings.call_timeout)
+            .user_agent(concat!("lms-zoom/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                tracing::error!(error = %e, "the Zoom HTTP client could not be built");
+                ZoomError::Unreachable("no TLS setup".into())
+            })?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     pub fn settings(&self) -> &ZoomSettings {
@@ -184,7 +201,7 @@ impl ZoomClient {
         let mut attempt = 0;
         loop {
             let sent = self
-                .http
+                .http()?
                 .post(&self.settings.oauth_url)
                 .basic_auth(&creds.client_id, Some(creds.client_secret.expose()))
                 .query(&[
@@ -275,7 +292,7 @@ impl ZoomClient {
         loop {
             let token = self.token(creds).await?;
             let mut request = self
-                .http
+                .http()?
                 .request(method.clone(), &url)
                 .bearer_auth(token.value.expose());
             if !query.is_empty() {
