@@ -32,6 +32,29 @@ for _ in $(seq 1 150); do
     exit 1
   fi
   if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1] + '/moto-api/', timeout=1)" "$url" >/dev/null 2>&1; then
+    # moto loads a service's backend on its first request, which can take
+    # seconds on a busy machine: longer than the SDK's 2 s operation timeout
+    # of the first test to call it. Warm both services up before saying ready.
+    if ! "$venv/bin/python" - "$url" >&2 <<'PY'
+import sys, urllib.request
+url = sys.argv[1]
+for service, target in [("dynamodb", "DynamoDB_20120810.ListTables"),
+                        ("secretsmanager", "secretsmanager.ListSecrets")]:
+    request = urllib.request.Request(url + "/", data=b"{}", method="POST", headers={
+        "Content-Type": "application/x-amz-json-1.1" if service == "secretsmanager"
+                        else "application/x-amz-json-1.0",
+        "X-Amz-Target": target,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/%s/aws4_request, "
+                         "SignedHeaders=host, Signature=0" % service})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if answer.status != 200:
+            sys.exit("start-moto: %s answered %d" % (target, answer.status))
+PY
+    then
+      echo "start-moto: moto answered but its DynamoDB / Secrets Manager did not" >&2
+      kill "$pid" 2>/dev/null || true
+      exit 1
+    fi
     echo "export AWS_ENDPOINT_URL=$url"
     exit 0
   fi

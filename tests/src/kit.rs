@@ -60,6 +60,7 @@ impl Moto {
                 .await
                 .is_ok()
             {
+                moto.warm_up().await;
                 return moto;
             }
             assert!(
@@ -67,6 +68,45 @@ impl Moto {
                 "moto did not start"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// moto loads a service on its first request, which can outlast the
+    /// SDK's 2 s operation timeout on a busy machine: load both now.
+    async fn warm_up(&self) {
+        let http = reqwest::Client::new();
+        for (service, target, content_type) in [
+            (
+                "dynamodb",
+                "DynamoDB_20120810.ListTables",
+                "application/x-amz-json-1.0",
+            ),
+            (
+                "secretsmanager",
+                "secretsmanager.ListSecrets",
+                "application/x-amz-json-1.1",
+            ),
+        ] {
+            let answer = http
+                .post(format!("{}/", self.url))
+                .header("content-type", content_type)
+                .header("x-amz-target", target)
+                .header(
+                    "authorization",
+                    format!(
+                        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+                    ),
+                )
+                .body("{}")
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("moto's {service} did not answer: {e}"));
+            assert!(
+                answer.status().is_success(),
+                "moto's {service}: {}",
+                answer.status()
+            );
         }
     }
 
