@@ -19,6 +19,7 @@ use zoom_emulator::{Endpoint, Fault, FaultKind};
 
 on_both_stores!(
     create_faults_leave_no_reservation_and_no_orphan,
+    a_create_whose_answer_is_lost_is_adopted_not_orphaned,
     reschedule_faults_change_nothing,
     delete_faults_keep_the_meeting,
     verify_faults_leave_the_license_unverified,
@@ -112,7 +113,9 @@ async fn create_faults_leave_no_reservation_and_no_orphan(kind: StoreKind) {
         zoom_problem(&failed, status, code, (status == 429).then_some(17));
         s.server.zoom.clear_faults();
         if label.starts_with("Latency") {
-            // Zoom finished the create after we gave up: give it the time.
+            // The emulator drops a request whose caller hung up first; give
+            // it the time to show any meeting it made after all. (A create
+            // Zoom finishes though its answer is lost is the next test.)
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
         assert!(
@@ -140,6 +143,38 @@ async fn create_faults_leave_no_reservation_and_no_orphan(kind: StoreKind) {
     assert_eq!(replayed.body, created.body);
     assert_eq!(replayed.headers["idempotent-replayed"], "true");
     assert_eq!(s.server.zoom.count(Endpoint::CreateMeeting), creates + 1);
+    assert_eq!(s.server.zoom.meeting_count(), 1);
+    s.finish().await;
+}
+
+/// Zoom makes the meeting at once but its answer comes after the client gave
+/// up (real Zoom finishes a request whatever became of its caller): lms-zoom
+/// finds the meeting in the host's list and keeps it, rather than leaving it
+/// in Zoom with nobody knowing and answering 503.
+async fn a_create_whose_answer_is_lost_is_adopted_not_orphaned(kind: StoreKind) {
+    let s = setup(kind, "late").await;
+    let body = meeting_body("2030-10-01T10:00:00Z", 60, Some(&s.lic));
+    s.server.zoom.inject(Fault::times(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(PAST_TIMEOUT),
+        1,
+    ));
+    let created = s.create(&body, Some("class-late")).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        s.server.zoom.count(Endpoint::CreateMeeting),
+        1,
+        "never asked twice"
+    );
+    let zoom_id = created.id("zoomMeetingId");
+    assert_eq!(s.server.zoom.meeting_ids(), vec![zoom_id]);
+    assert!(created.body["joinUrl"].is_string(), "{}", created.text);
+    assert_eq!(created.body["status"], "scheduled");
+    // The same key replays it; the slot is held (a one-meeting license).
+    let replayed = s.create(&body, Some("class-late")).await;
+    assert_eq!(replayed.body, created.body);
+    let other = s.create(&body, None).await;
+    assert_eq!(other.status, 409, "{}", other.text);
     assert_eq!(s.server.zoom.meeting_count(), 1);
     s.finish().await;
 }

@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
@@ -63,8 +67,13 @@ impl Fault {
 /// What an injected fault does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Waits this long, then answers normally.
+    /// Waits this long, then answers normally (a caller that gives up first
+    /// leaves the request undone).
     Latency(Duration),
+    /// Does the work at once, then answers this much later: a caller that
+    /// gives up meanwhile never hears that Zoom did it (as with real Zoom,
+    /// which finishes a request whatever became of its caller).
+    LateAnswer(Duration),
     /// Answers this status with `{"code":<status>,"message":<reason phrase>}`.
     ServerError(u16),
     /// Answers 429 with Zoom's per-second message, and `Retry-After` if `Some`.
@@ -97,6 +106,7 @@ pub(crate) async fn enter(shared: &Shared, endpoint: Endpoint) -> Result<(), Rej
             Ok(())
         }
         Some(FaultKind::ServerError(status)) => Err(server_error(status)),
+        Some(FaultKind::LateAnswer(_)) => Ok(()), // taken by `late_answers` only
         Some(FaultKind::RateLimited { retry_after }) => Err(rate_limited(retry_after)),
         Some(FaultKind::DropConnection) => {
             let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -107,7 +117,19 @@ pub(crate) async fn enter(shared: &Shared, endpoint: Endpoint) -> Result<(), Rej
 }
 
 fn take(faults: &mut Vec<Fault>, endpoint: Endpoint) -> Option<FaultKind> {
-    let index = faults.iter().position(|f| f.endpoint == endpoint)?;
+    take_where(faults, endpoint, |kind| {
+        !matches!(kind, FaultKind::LateAnswer(_))
+    })
+}
+
+fn take_where(
+    faults: &mut Vec<Fault>,
+    endpoint: Endpoint,
+    wanted: impl Fn(&FaultKind) -> bool,
+) -> Option<FaultKind> {
+    let index = faults
+        .iter()
+        .position(|f| f.endpoint == endpoint && wanted(&f.kind))?;
     let fault = &mut faults[index];
     let kind = fault.kind.clone();
     if let Some(times) = fault.times.as_mut() {
@@ -133,6 +155,46 @@ fn rate_limited(retry_after: Option<String>) -> Rejection {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response.into()
+}
+
+/// The endpoint a request is for, by method and path.
+fn endpoint_of(method: &Method, path: &str) -> Option<Endpoint> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["oauth", "token"]) => Some(Endpoint::Token),
+        ("GET", ["v2", "users", _]) => Some(Endpoint::GetUser),
+        ("GET", ["v2", "users", _, "token"]) => Some(Endpoint::GetUserToken),
+        ("POST", ["v2", "users", _, "meetings"]) => Some(Endpoint::CreateMeeting),
+        ("GET", ["v2", "users", _, "meetings"]) => Some(Endpoint::ListMeetings),
+        ("GET", ["v2", "meetings", _]) => Some(Endpoint::GetMeeting),
+        ("PATCH", ["v2", "meetings", _]) => Some(Endpoint::UpdateMeeting),
+        ("DELETE", ["v2", "meetings", _]) => Some(Endpoint::DeleteMeeting),
+        ("GET", ["v2", "meetings", _, "recordings"]) => Some(Endpoint::GetRecordings),
+        _ => None,
+    }
+}
+
+/// Applies [`FaultKind::LateAnswer`]: the request is handled on a task of its
+/// own, so it completes even when its caller hangs up, and the answer waits.
+pub(crate) async fn late_answers(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let delay = endpoint_of(request.method(), request.uri().path()).and_then(|endpoint| {
+        let mut state = shared.lock();
+        take_where(&mut state.faults, endpoint, |kind| {
+            matches!(kind, FaultKind::LateAnswer(_))
+        })
+    });
+    let Some(FaultKind::LateAnswer(delay)) = delay else {
+        return next.run(request).await;
+    };
+    let answer = tokio::spawn(next.run(request))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    tokio::time::sleep(delay).await;
+    answer
 }
 
 #[cfg(test)]

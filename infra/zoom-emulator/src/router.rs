@@ -27,6 +27,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v2/meetings/{meeting_id}/recordings", get(recordings::get))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::faults::late_answers,
+        ))
         .with_state(shared)
 }
 

@@ -48,6 +48,33 @@ struct ZoomCreated {
     password: Option<String>,
 }
 
+/// Pages of the host's upcoming meetings read when looking for a meeting
+/// whose create went unanswered.
+const LOOKUP_PAGES: usize = 5;
+
+/// One page of `GET /users/{userId}/meetings`, as far as the lookup reads it.
+#[derive(Deserialize)]
+struct ZoomMeetingPage {
+    #[serde(default)]
+    meetings: Vec<ZoomListedMeeting>,
+    #[serde(default)]
+    next_page_token: String,
+}
+
+#[derive(Deserialize)]
+struct ZoomListedMeeting {
+    #[serde(deserialize_with = "id_string")]
+    id: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    start_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    duration: Option<u32>,
+    #[serde(default)]
+    created_at: Option<DateTime<Utc>>,
+}
+
 /// An Idempotency-Key and the hash of the request it came with.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
@@ -464,6 +491,60 @@ impl MeetingService {
         }
     }
 
+    /// The meeting a create that went unanswered made in Zoom, if it did: an
+    /// upcoming meeting of the host with the topic, start and duration asked
+    /// for, created since the request, that no meeting of ours holds. The
+    /// license's slot was reserved for it, so nothing else of ours matches.
+    async fn find_created(
+        &self,
+        host: &Host,
+        new: &NewMeeting,
+        asked_at: DateTime<Utc>,
+    ) -> Result<Option<ZoomCreated>, ZoomError> {
+        let path = format!("/users/{}/meetings", percent_encode(&host.user));
+        let mut page_token = String::new();
+        for _ in 0..LOOKUP_PAGES {
+            let mut query = vec![("type", "upcoming"), ("page_size", "300")];
+            if !page_token.is_empty() {
+                query.push(("next_page_token", page_token.as_str()));
+            }
+            let page: ZoomMeetingPage = self
+                .zoom
+                .call(&host.creds, Method::GET, &path, &query, None)
+                .await?
+                .json()?;
+            for listed in page.meetings {
+                let same = listed.topic == new.topic
+                    && listed.start_time == Some(new.start_time)
+                    && listed.duration == Some(new.duration_minutes)
+                    && listed
+                        .created_at
+                        .is_none_or(|at| at >= asked_at - Duration::minutes(5));
+                if !same
+                    || self
+                        .meetings
+                        .holds_zoom_id(&listed.id)
+                        .await
+                        .unwrap_or(true)
+                {
+                    continue;
+                }
+                let path = format!("/meetings/{}", meeting_ref(&listed.id));
+                let found: ZoomCreated = self
+                    .zoom
+                    .call(&host.creds, Method::GET, &path, &[], None)
+                    .await?
+                    .json()?;
+                return Ok(Some(found));
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        Ok(None)
+    }
+
     async fn create_once(
         &self,
         academy_id: &str,
@@ -503,6 +584,7 @@ impl MeetingService {
             }
         };
         let path = format!("/users/{}/meetings", percent_encode(&host.user));
+        let asked_at = Utc::now();
         let created = self
             .zoom
             .call(&host.creds, Method::POST, &path, &[], Some(&new.to_zoom()))
@@ -510,6 +592,24 @@ impl MeetingService {
             .and_then(|r| r.json::<ZoomCreated>());
         let created = match created {
             Ok(created) => created,
+            // No answer (or a failure on Zoom's side): Zoom may have created
+            // the meeting all the same. Look before giving the slot back, so
+            // no Zoom meeting is left that nobody knows about.
+            Err(e) if e.is_unavailable() => match self.find_created(&host, new, asked_at).await {
+                Ok(Some(created)) => {
+                    tracing::warn!(meeting_id = %meeting.meeting_id, zoom_meeting_id = %created.id, error = %e, "Zoom created the meeting but its answer was lost: adopted");
+                    created
+                }
+                Ok(None) => {
+                    self.release(&meeting, &booking).await;
+                    return Err(e.into());
+                }
+                Err(lookup) => {
+                    tracing::warn!(meeting_id = %meeting.meeting_id, error = %e, lookup = %lookup, "a create went unanswered and Zoom's meeting list could not be read: a Zoom meeting may be left over");
+                    self.release(&meeting, &booking).await;
+                    return Err(e.into());
+                }
+            },
             Err(e) => {
                 self.release(&meeting, &booking).await;
                 return Err(e.into());

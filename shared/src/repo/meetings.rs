@@ -133,6 +133,15 @@ impl MeetingRepo {
         Ok(())
     }
 
+    /// Whether a meeting of ours holds this Zoom meeting (its Zoom id index).
+    pub async fn holds_zoom_id(&self, zoom_meeting_id: &str) -> Result<bool, RepoError> {
+        Ok(self
+            .store
+            .get(&keys::zoom_meeting(zoom_meeting_id))
+            .await?
+            .is_some())
+    }
+
     /// A raw item of the table (e.g. a lock), or `None`.
     pub async fn get_item(&self, key: &crate::store::Key) -> Result<Option<Item>, RepoError> {
         Ok(self.store.get(key).await?)
