@@ -169,6 +169,17 @@ pub const FEATURES: &[Feature] = &[
         ],
     },
     Feature {
+        // Finding the meeting a create made when Zoom's answer was lost.
+        name: "list_meetings",
+        core: false,
+        accepted: &[
+            "meeting:read:list_meetings:admin",
+            "meeting:read:list_meetings",
+            "meeting:read:admin",
+            "meeting:read",
+        ],
+    },
+    Feature {
         name: "read_recordings",
         core: false,
         accepted: &[
@@ -227,6 +238,11 @@ mod tests {
             "user:read:token:admin",
             "cloud_recording:read:list_recording_files:admin",
         ]);
+        let (check, missing) = check_scopes(&granular);
+        assert_eq!(check.status, CheckStatus::Warn);
+        assert_eq!(missing, vec!["meeting:read:list_meetings:admin"]);
+        let mut granular = granular;
+        granular.push("meeting:read:list_meetings:admin".into());
         assert_eq!(check_scopes(&granular).0.status, CheckStatus::Pass);
         let classic = scopes(&[
             "meeting:write:admin",

@@ -61,8 +61,8 @@ pub fn message(lang: Lang, check: &Check) -> String {
             format!("A la app le faltan scopes necesarios para programar clases: {}. Agréguelos en {S2S_APP_ES} → Scopes → + Add Scopes y vuelva a verificar.", param(check, "scopes")),
         ),
         ("scopes", "optional_scopes_missing") => (
-            format!("Classes can be scheduled, but some features need more scopes: {} (host start with ZAK, recordings). Add them in {S2S_APP_EN} → Scopes → + Add Scopes.", param(check, "scopes")),
-            format!("Se pueden programar clases, pero algunas funciones necesitan más scopes: {} (inicio como anfitrión con ZAK, grabaciones). Agréguelos en {S2S_APP_ES} → Scopes → + Add Scopes.", param(check, "scopes")),
+            format!("Classes can be scheduled, but some features need more scopes: {} (host start with ZAK, recordings, keeping a class whose creation Zoom confirmed too late). Add them in {S2S_APP_EN} → Scopes → + Add Scopes.", param(check, "scopes")),
+            format!("Se pueden programar clases, pero algunas funciones necesitan más scopes: {} (inicio como anfitrión con ZAK, grabaciones, conservar una clase cuya creación Zoom confirmó tarde). Agréguelos en {S2S_APP_ES} → Scopes → + Add Scopes.", param(check, "scopes")),
         ),
         ("host_user", "ok") => (
             format!("The host user {} exists in the Zoom account and is active.", param(check, "host")),
