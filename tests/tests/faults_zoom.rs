@@ -20,6 +20,7 @@ use zoom_emulator::{Endpoint, Fault, FaultKind};
 on_both_stores!(
     create_faults_leave_no_reservation_and_no_orphan,
     a_create_whose_answer_is_lost_is_adopted_not_orphaned,
+    a_reschedule_whose_answers_are_lost_is_put_back_in_zoom,
     reschedule_faults_change_nothing,
     delete_faults_keep_the_meeting,
     verify_faults_leave_the_license_unverified,
@@ -176,6 +177,52 @@ async fn a_create_whose_answer_is_lost_is_adopted_not_orphaned(kind: StoreKind) 
     let other = s.create(&body, None).await;
     assert_eq!(other.status, 409, "{}", other.text);
     assert_eq!(s.server.zoom.meeting_count(), 1);
+    s.finish().await;
+}
+
+/// Zoom moves the meeting on every attempt of a reschedule but no answer
+/// comes back in time: the reschedule is 503, and Zoom is put back at the
+/// time the schedule holds, so the slot it did not book stays free in Zoom too.
+async fn a_reschedule_whose_answers_are_lost_is_put_back_in_zoom(kind: StoreKind) {
+    let s = setup(kind, "late-patch").await;
+    let created = s
+        .create(
+            &meeting_body("2030-11-01T10:00:00Z", 60, Some(&s.lic)),
+            None,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.id("meetingId");
+    let zoom_id = created.id("zoomMeetingId");
+    let path = s.server.url(&format!("/v1/academies/a1/meetings/{id}"));
+    let patches = s.server.zoom.count(Endpoint::UpdateMeeting);
+    // Every attempt the client makes is done by Zoom and answered too late.
+    s.server.zoom.inject(Fault::times(
+        Endpoint::UpdateMeeting,
+        FaultKind::LateAnswer(PAST_TIMEOUT),
+        3,
+    ));
+    let moved = json!({"startTime": "2030-11-01T14:00:00Z"});
+    let failed = s.rec.send(s.server.http.patch(&path).json(&moved)).await;
+    zoom_problem(&failed, 503, "zoom_unavailable", None);
+    assert_eq!(
+        s.server.zoom.count(Endpoint::UpdateMeeting),
+        patches + 4,
+        "three attempts, then the one that puts it back"
+    );
+    let now = s.rec.send(s.server.http.get(&path)).await;
+    assert_eq!(now.body, created.body, "nothing changed here");
+    let in_zoom = s.server.zoom.meeting(&zoom_id).unwrap();
+    assert_eq!(in_zoom["start_time"], "2030-11-01T10:00:00Z");
+    assert_eq!(in_zoom["duration"], 60);
+    // The time the reschedule asked for is free again.
+    let other = s
+        .create(
+            &meeting_body("2030-11-01T14:00:00Z", 60, Some(&s.lic)),
+            None,
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.text);
     s.finish().await;
 }
 

@@ -842,6 +842,12 @@ impl MeetingService {
             .call(&host.creds, Method::PATCH, &path, &[], Some(&body))
             .await
         {
+            if e.is_unavailable() {
+                // No answer (or a failure on Zoom's side): Zoom may have moved
+                // the meeting all the same. Put it back where it still is for
+                // us, so Zoom never holds a time the schedule did not book.
+                self.put_back(&host.creds, &path, &current).await;
+            }
             release_new().await;
             return Err(self.patch_refused(academy_id, meeting_id, e).await);
         }
@@ -870,18 +876,7 @@ impl MeetingService {
         match self.meetings.write(writes).await {
             Ok(()) => Ok(next),
             Err(e) => {
-                // Put Zoom back where the meeting still is for us.
-                let back = json!({
-                    "start_time": crate::domain::meeting::zoom_time(&current.start_time),
-                    "duration": current.duration_minutes,
-                });
-                if let Err(undo) = self
-                    .zoom
-                    .call(&host.creds, Method::PATCH, &path, &[], Some(&back))
-                    .await
-                {
-                    tracing::error!(meeting_id, error = %undo, "Zoom has the new time but the store kept the old one");
-                }
+                self.put_back(&host.creds, &path, &current).await;
                 release_new().await;
                 Err(match e {
                     RepoError::Store(crate::store::StoreError::ConditionFailed { .. }) => {
@@ -892,6 +887,21 @@ impl MeetingService {
                     other => other.into(),
                 })
             }
+        }
+    }
+
+    /// Puts Zoom's meeting back at the time and length it has for us.
+    async fn put_back(&self, creds: &ZoomCredentials, path: &str, current: &Meeting) {
+        let back = json!({
+            "start_time": crate::domain::meeting::zoom_time(&current.start_time),
+            "duration": current.duration_minutes,
+        });
+        if let Err(undo) = self
+            .zoom
+            .call(creds, Method::PATCH, path, &[], Some(&back))
+            .await
+        {
+            tracing::error!(meeting_id = %current.meeting_id, error = %undo, "Zoom may have the new time but the store kept the old one");
         }
     }
 
