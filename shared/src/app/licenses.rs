@@ -65,7 +65,12 @@ impl LicenseService {
         &self,
         license: &License,
     ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
-        self.secrets_of_keys(&license.keys()).await
+        self.secrets_at(
+            &license.academy_id,
+            &license.license_id,
+            &license.secret_version,
+        )
+        .await
     }
 
     /// The secret values of the version `keys` names.
@@ -73,8 +78,18 @@ impl LicenseService {
         &self,
         keys: &LicenseKeys,
     ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
-        let name = self.secret_name(&keys.academy_id, &keys.license_id);
-        Ok(self.secrets.get(&name, &keys.secret_version).await?)
+        self.secrets_at(&keys.academy_id, &keys.license_id, &keys.secret_version)
+            .await
+    }
+
+    async fn secrets_at(
+        &self,
+        academy_id: &str,
+        license_id: &str,
+        version: &str,
+    ) -> Result<std::sync::Arc<LicenseSecrets>, AppError> {
+        let name = self.secret_name(academy_id, license_id);
+        Ok(self.secrets.get(&name, version).await?)
     }
 
     pub fn secret_name(&self, academy_id: &str, license_id: &str) -> String {

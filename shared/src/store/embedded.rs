@@ -50,6 +50,21 @@ impl EmbeddedStore {
         Ok(Self { db: Arc::new(db) })
     }
 
+    /// The stored bytes of one item, read in a read transaction on the
+    /// calling task and turned into `T` by `f`.
+    fn read<T>(
+        &self,
+        key: &Key,
+        f: impl FnOnce(&[u8]) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let table = txn.open_table(ITEMS).map_err(unavailable)?;
+        let found = table
+            .get((key.pk.as_str(), key.sk.as_str()))
+            .map_err(unavailable)?;
+        found.map(|v| f(v.value())).transpose()
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Database) -> StoreResult<T> + Send + 'static,
@@ -127,21 +142,11 @@ impl Store for EmbeddedStore {
     // the CPU of an attendee signature). Writes, which sync the file, still
     // go to the blocking pool.
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
-        let txn = self.db.begin_read().map_err(unavailable)?;
-        let table = txn.open_table(ITEMS).map_err(unavailable)?;
-        let found = table
-            .get((key.pk.as_str(), key.sk.as_str()))
-            .map_err(unavailable)?;
-        found.map(|v| decode(v.value())).transpose()
+        self.read(key, decode)
     }
 
     async fn get_json(&self, key: &Key) -> StoreResult<Option<Vec<u8>>> {
-        let txn = self.db.begin_read().map_err(unavailable)?;
-        let table = txn.open_table(ITEMS).map_err(unavailable)?;
-        let found = table
-            .get((key.pk.as_str(), key.sk.as_str()))
-            .map_err(unavailable)?;
-        Ok(found.map(|v| v.value().to_vec()))
+        self.read(key, |bytes| Ok(bytes.to_vec()))
     }
 
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
