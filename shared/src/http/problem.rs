@@ -95,6 +95,14 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if matches!(self, AppError::PayloadTooLarge) {
+            // The body was refused unread: the connection cannot carry another
+            // request, so say so rather than let a client reuse it and lose
+            // its next request to the close (hyper's IncompleteMessage).
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response.extensions_mut().insert(Problem(Arc::new(self)));
         response
     }
