@@ -2,6 +2,7 @@
 //! every Lambda function and the local server share.
 
 pub mod app;
+pub mod backoff;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use lms_zoom::AppError;
+use lms_zoom::domain::meeting::NewMeeting;
 use lms_zoom::secrets::Secret;
 use lms_zoom::zoom::{OAuthFailure, ZoomClient, ZoomCredentials, ZoomError, ZoomSettings};
 use lms_zoom_tests::{ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, HOST_EMAIL, HOST_ID, test_zoom};
-use reqwest::Method;
-use serde_json::json;
 use zoom_emulator::{Emulator, EmulatorConfig, Endpoint, Fault, FaultKind};
 
 fn creds() -> ZoomCredentials {
@@ -40,8 +39,18 @@ fn fault(endpoint: Endpoint, kind: FaultKind, times: Option<u32>) -> Fault {
     }
 }
 
-fn meeting_body() -> serde_json::Value {
-    json!({"topic": "Clase", "type": 2, "start_time": "2030-01-10T15:00:00Z", "duration": 60, "timezone": "UTC"})
+/// Sent as `{"topic":"Clase","type":2,"start_time":"2030-01-10T15:00:00Z","duration":60,"timezone":"UTC",...}`.
+fn meeting_body() -> NewMeeting {
+    NewMeeting {
+        topic: "Clase".into(),
+        start_time: "2030-01-10T15:00:00Z".parse().unwrap(),
+        duration_minutes: 60,
+        timezone: Some("UTC".into()),
+        license_id: None,
+        agenda: None,
+        external_ref: None,
+        settings: Default::default(),
+    }
 }
 
 #[tokio::test]
@@ -77,16 +86,10 @@ async fn a_revoked_token_is_fetched_again_once() {
     // A create rejected for its token is repeated too: Zoom did nothing with it.
     zoom.revoke_tokens();
     let created = client
-        .call(
-            &creds(),
-            Method::POST,
-            &format!("/users/{HOST_ID}/meetings"),
-            &[],
-            Some(&meeting_body()),
-        )
+        .create_meeting(&creds(), HOST_ID, &meeting_body())
         .await
         .unwrap();
-    assert_eq!(created.status, 201);
+    assert!(!created.id.is_empty(), "a 201 with the meeting");
     assert_eq!(zoom.meeting_count(), 1);
 }
 
@@ -151,7 +154,6 @@ async fn safe_calls_are_retried_on_5xx_and_lost_connections() {
 async fn a_create_is_never_repeated_blindly() {
     let zoom = emulator().await;
     let client = client_for(&zoom);
-    let path = format!("/users/{HOST_ID}/meetings");
     let body = meeting_body();
     zoom.inject(fault(
         Endpoint::CreateMeeting,
@@ -159,7 +161,7 @@ async fn a_create_is_never_repeated_blindly() {
         Some(1),
     ));
     let err = client
-        .call(&creds(), Method::POST, &path, &[], Some(&body))
+        .create_meeting(&creds(), HOST_ID, &body)
         .await
         .unwrap_err();
     assert!(matches!(err, ZoomError::Timeout), "{err:?}");
@@ -171,7 +173,7 @@ async fn a_create_is_never_repeated_blindly() {
         Some(1),
     ));
     let err = client
-        .call(&creds(), Method::POST, &path, &[], Some(&body))
+        .create_meeting(&creds(), HOST_ID, &body)
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503));
@@ -183,7 +185,7 @@ async fn a_create_is_never_repeated_blindly() {
         Some(1),
     ));
     let err = client
-        .call(&creds(), Method::POST, &path, &[], Some(&body))
+        .create_meeting(&creds(), HOST_ID, &body)
         .await
         .unwrap_err();
     assert!(matches!(err, ZoomError::Unreachable(_)), "{err:?}");
@@ -239,15 +241,14 @@ async fn rate_limits_surface_with_retry_after() {
 async fn the_daily_create_cap_resumes_at_midnight_utc() {
     let zoom = emulator().await;
     let client = client_for(&zoom);
-    let path = format!("/users/{HOST_ID}/meetings");
     for _ in 0..100 {
         client
-            .call(&creds(), Method::POST, &path, &[], Some(&meeting_body()))
+            .create_meeting(&creds(), HOST_ID, &meeting_body())
             .await
             .unwrap();
     }
     let err = client
-        .call(&creds(), Method::POST, &path, &[], Some(&meeting_body()))
+        .create_meeting(&creds(), HOST_ID, &meeting_body())
         .await
         .unwrap_err();
     match err {
@@ -290,7 +291,7 @@ async fn zoom_errors_are_typed() {
     }
 
     let unknown = client
-        .call(&creds(), Method::GET, "/meetings/99999999999", &[], None)
+        .get_meeting(&creds(), "99999999999")
         .await
         .unwrap_err();
     assert_eq!((unknown.status(), unknown.code()), (Some(404), Some(3001)));

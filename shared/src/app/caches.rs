@@ -7,49 +7,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-
 use crate::domain::license::License;
-use crate::domain::scheduling::{Booking, BookingState, window_floor};
-use crate::repo::keys;
-use crate::repo::schedule::ScheduleView;
+use crate::domain::scheduling::{Booking, BookingState};
+use crate::repo::schedule::Schedule;
 
 /// How long a license (or an academy's pool) is reused without reading it.
 pub const LICENSE_TTL: Duration = Duration::from_secs(10);
-
-/// Everything booked on a license from `from` on, as of `version`.
-#[derive(Debug, Clone)]
-pub struct Schedule {
-    pub version: u64,
-    pub from: DateTime<Utc>,
-    pub bookings: Vec<Booking>,
-}
-
-impl Schedule {
-    /// The bookings that may overlap `[start, end)`, if this schedule covers them.
-    pub fn view(
-        &self,
-        license_id: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Option<ScheduleView> {
-        let floor = window_floor(start);
-        if floor < self.from {
-            return None;
-        }
-        let bookings = self
-            .bookings
-            .iter()
-            .filter(|b| b.start_time >= floor && b.start_time <= end)
-            .cloned()
-            .collect();
-        Some(ScheduleView {
-            license_id: license_id.to_owned(),
-            version: self.version,
-            bookings,
-        })
-    }
-}
 
 #[derive(Default)]
 pub struct BookingCaches {
@@ -140,11 +103,4 @@ impl BookingCaches {
             b.expires_at = None;
         }
     }
-}
-
-/// The sort key just below the schedule version: every booking sorts before it.
-pub fn bookings_end() -> String {
-    let mut end = keys::SCHEDULE_VERSION.to_owned();
-    end.pop();
-    end
 }

@@ -188,6 +188,20 @@ impl LicenseService {
         Ok(self.repo.list(academy_id, after, limit).await?)
     }
 
+    /// Every license of an academy, page after page.
+    pub async fn list_all(&self, academy_id: &str) -> Result<Vec<License>, AppError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.repo.list(academy_id, after, 200).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
     pub async fn patch(
         &self,
         academy_id: &str,

@@ -4,6 +4,7 @@ pub mod caches;
 pub mod licenses;
 pub mod meetings;
 pub mod recordings;
+pub mod scopes;
 pub mod signature;
 pub mod verify;
 pub mod webhooks;

@@ -1,19 +1,18 @@
 //! Reading what webhooks stored (recordings, attendance) and pulling
 //! recordings from Zoom for licenses without webhooks.
 
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::verify::credentials;
+use crate::domain::attendance::Attendance;
 use crate::domain::meeting::Meeting;
 use crate::domain::recording::RecordingFile;
 use crate::error::AppError;
 use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, put_recording};
 use crate::zoom::ZoomClient;
-use crate::zoom::encode::meeting_ref;
 
 #[derive(Clone)]
 pub struct RecordingService {
@@ -23,16 +22,25 @@ pub struct RecordingService {
     zoom: ZoomClient,
 }
 
-fn recordings_view(meeting: &Meeting, files: &[RecordingFile]) -> Value {
-    let mut files: Vec<&RecordingFile> = files.iter().collect();
-    files.sort_by(|a, b| {
-        (&a.recording_start, &a.recording_id).cmp(&(&b.recording_start, &b.recording_id))
-    });
-    json!({
-        "items": files.iter().map(|f| f.view()).collect::<Vec<_>>(),
-        "shareUrl": meeting.share_url,
-        "playPasscode": meeting.play_passcode,
-    })
+/// A meeting's recording files (in recording order) and its share link.
+#[derive(Debug, Clone)]
+pub struct MeetingRecordings {
+    pub files: Vec<RecordingFile>,
+    pub share_url: Option<String>,
+    pub play_passcode: Option<String>,
+}
+
+impl MeetingRecordings {
+    fn of(meeting: &Meeting, mut files: Vec<RecordingFile>) -> Self {
+        files.sort_by(|a, b| {
+            (&a.recording_start, &a.recording_id).cmp(&(&b.recording_start, &b.recording_id))
+        });
+        Self {
+            files,
+            share_url: meeting.share_url.clone(),
+            play_passcode: meeting.play_passcode.clone(),
+        }
+    }
 }
 
 impl RecordingService {
@@ -50,23 +58,35 @@ impl RecordingService {
         }
     }
 
-    pub async fn recordings(&self, academy_id: &str, meeting_id: &str) -> Result<Value, AppError> {
+    pub async fn recordings(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<MeetingRecordings, AppError> {
         let meeting = self.meetings.get(academy_id, meeting_id).await?;
         let files = self.recordings.recordings(meeting_id).await?;
-        Ok(recordings_view(&meeting, &files))
+        Ok(MeetingRecordings::of(&meeting, files))
     }
 
-    pub async fn attendance(&self, academy_id: &str, meeting_id: &str) -> Result<Value, AppError> {
+    /// Everyone who attended, by participant.
+    pub async fn attendance(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<Vec<Attendance>, AppError> {
         self.meetings.get(academy_id, meeting_id).await?;
         let mut people = self.recordings.attendance(meeting_id).await?;
         people.sort_by(|a, b| a.participant_id.cmp(&b.participant_id));
-        let items: Vec<Value> = people.iter().map(|a| a.view()).collect();
-        Ok(json!({ "totalParticipants": items.len(), "items": items }))
+        Ok(people)
     }
 
     /// Pulls `GET /meetings/{uuid or id}/recordings` and merges it into the
     /// records webhooks write (same keys: no duplicates).
-    pub async fn sync(&self, academy_id: &str, meeting_id: &str) -> Result<Value, AppError> {
+    pub async fn sync(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<MeetingRecordings, AppError> {
         let meeting = self.meetings.get(academy_id, meeting_id).await?;
         let Some(zoom_id) = meeting.zoom_meeting_id.clone() else {
             return self.recordings(academy_id, meeting_id).await;
@@ -76,13 +96,12 @@ impl RecordingService {
         let creds = credentials(&license, &secrets);
         // The instance UUID names the exact occurrence; the id names the latest one.
         let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
-        let path = format!("/meetings/{}/recordings", meeting_ref(&target));
-        let answer = match self.zoom.call(&creds, Method::GET, &path, &[], None).await {
-            Ok(answer) => answer.json::<Value>()?,
-            // No recording (yet): nothing to merge.
-            Err(e) if e.is_not_found() || e.code() == Some(3301) => Value::Null,
-            Err(e) => return Err(e.into()),
-        };
+        // No recording (yet): nothing to merge.
+        let answer = self
+            .zoom
+            .meeting_recordings::<Value>(&creds, &target)
+            .await?
+            .unwrap_or(Value::Null);
         let mut writes: Vec<_> = answer["recording_files"]
             .as_array()
             .into_iter()

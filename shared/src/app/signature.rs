@@ -5,8 +5,6 @@
 //! every time and never cached, logged or stored.
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::licenses::LicenseService;
@@ -17,11 +15,10 @@ use crate::domain::meeting::MeetingStatus;
 use crate::domain::validation::{Field, FieldError, Reader, Rule};
 use crate::error::AppError;
 use crate::secrets::{LicenseSecrets, Secret};
-use crate::zoom::encode::meeting_ref;
+use crate::zoom::ZoomClient;
 use crate::zoom::sdk_jwt::{
     self, DEFAULT_EXPIRES_IN_SECS, MAX_EXPIRES_IN_SECS, MIN_EXPIRES_IN_SECS, SdkJwtInput, SdkRole,
 };
-use crate::zoom::{ZoomClient, ZoomCredentials, ZoomError};
 
 const FIELDS: &[&str] = &["role", "expiresInSeconds", "videoWebrtcMode"];
 const WEBRTC_MODES: &[&str] = &["0", "1"];
@@ -108,27 +105,6 @@ pub struct SignatureService {
     zoom: ZoomClient,
 }
 
-/// The only part of Zoom's meeting we read for the fallback (never kept).
-#[derive(Deserialize)]
-struct StartUrl {
-    #[serde(default)]
-    start_url: Option<Secret>,
-}
-
-fn no_zak(why: &str) -> ZoomError {
-    ZoomError::InvalidResponse(format!("no ZAK in the meeting's start_url: {why}"))
-}
-
-/// The `zak` query parameter of a `start_url`.
-fn zak_of(start_url: &Secret) -> Result<Secret, ZoomError> {
-    let url = reqwest::Url::parse(start_url.expose()).map_err(|_| no_zak("not a URL"))?;
-    url.query_pairs()
-        .find(|(name, _)| name == "zak")
-        .map(|(_, value)| Secret::new(value.into_owned()))
-        .filter(|zak| !zak.expose().is_empty())
-        .ok_or_else(|| no_zak("no zak parameter"))
-}
-
 impl SignatureService {
     pub fn new(licenses: LicenseService, meetings: MeetingService, zoom: ZoomClient) -> Self {
         Self {
@@ -210,7 +186,7 @@ impl SignatureService {
                     license_id = %license.license_id,
                     "no user token scope: the host's ZAK comes from the meeting's start_url"
                 );
-                match self.zak_from_start_url(&creds, zoom_meeting_id).await {
+                match self.zoom.start_url_zak(&creds, zoom_meeting_id).await {
                     Ok(zak) => Ok(zak),
                     // Neither way is allowed: the first scope is the one to add.
                     Err(e) if e.is_missing_scopes() => Err(denied.into()),
@@ -219,21 +195,6 @@ impl SignatureService {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    async fn zak_from_start_url(
-        &self,
-        creds: &ZoomCredentials,
-        zoom_meeting_id: &str,
-    ) -> Result<Secret, ZoomError> {
-        let path = format!("/meetings/{}", meeting_ref(zoom_meeting_id));
-        let meeting: StartUrl = self
-            .zoom
-            .call(creds, Method::GET, &path, &[], None)
-            .await?
-            .json()?;
-        let start_url = meeting.start_url.ok_or_else(|| no_zak("no start_url"))?;
-        zak_of(&start_url)
     }
 }
 
@@ -299,16 +260,5 @@ mod tests {
         assert!(typed.contains(&("expiresInSeconds".into(), Rule::WrongType("integer"))));
         assert!(parse(json!({"role": "host", "expiresInSeconds": 7200.5})).is_err());
         assert!(parse(json!({"role": "host", "expiresInSeconds": 172801})).is_err());
-    }
-
-    #[test]
-    fn zak_from_a_start_url() {
-        let url = Secret::new("https://zoom.us/s/81234567890?zak=eyJ0.eyJh.c2ln&x=1");
-        assert_eq!(zak_of(&url).unwrap().expose(), "eyJ0.eyJh.c2ln");
-        let encoded = Secret::new("https://zoom.us/s/1?zak=a%2Bb");
-        assert_eq!(zak_of(&encoded).unwrap().expose(), "a+b");
-        assert!(zak_of(&Secret::new("https://zoom.us/s/1?pwd=x")).is_err());
-        assert!(zak_of(&Secret::new("https://zoom.us/s/1?zak=")).is_err());
-        assert!(zak_of(&Secret::new("not a url")).is_err());
     }
 }

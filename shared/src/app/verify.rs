@@ -4,10 +4,9 @@
 
 use chrono::Utc;
 
+use super::scopes::{can_read_users, check_scopes};
 use crate::domain::license::{DEFAULT_HOST_USER, License};
-use crate::domain::verification::{
-    Check, CheckStatus, Verification, VerifiedUser, can_read_users, check_scopes,
-};
+use crate::domain::verification::{Check, CheckStatus, Verification, VerifiedUser};
 use crate::secrets::LicenseSecrets;
 use crate::zoom::types::UserPlan;
 use crate::zoom::{OAuthFailure, ZoomClient, ZoomCredentials, ZoomError};

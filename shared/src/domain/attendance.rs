@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,26 +103,22 @@ impl Attendance {
             .sum()
     }
 
-    pub fn view(&self) -> Value {
-        let joined = self.sessions.iter().filter_map(|s| s.join).min();
+    /// When the participant first joined.
+    pub fn first_join(&self) -> Option<DateTime<Utc>> {
+        self.sessions.iter().filter_map(|s| s.join).min()
+    }
+
+    /// When the participant last left; `None` while a session is still open.
+    pub fn last_leave(&self) -> Option<DateTime<Utc>> {
         let open = self
             .sessions
             .iter()
             .any(|s| s.join.is_some() && s.leave.is_none());
-        let left = if open {
+        if open {
             None
         } else {
             self.sessions.iter().filter_map(|s| s.leave).max()
-        };
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-        json!({
-            "participantId": self.participant_id,
-            "name": self.name,
-            "email": self.email,
-            "joinedAt": time(joined),
-            "leftAt": time(left),
-            "durationSeconds": self.duration_seconds(),
-        })
+        }
     }
 }
 
@@ -130,6 +126,7 @@ impl Attendance {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use serde_json::json;
 
     fn at(m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 1, 10, m, 0).unwrap()
@@ -145,8 +142,8 @@ mod tests {
         a.left(at(25));
         a.joined(at(0));
         assert_eq!(a.duration_seconds(), 15 * 60);
-        assert_eq!(a.view()["joinedAt"], "2030-01-01T10:00:00Z");
-        assert_eq!(a.view()["leftAt"], "2030-01-01T10:25:00Z");
+        assert_eq!(a.first_join(), Some(at(0)));
+        assert_eq!(a.last_leave(), Some(at(25)));
     }
 
     #[test]
@@ -160,7 +157,7 @@ mod tests {
         let mut open = Attendance::new("q".into());
         open.joined(at(5));
         assert_eq!(open.duration_seconds(), 0);
-        assert!(open.view()["leftAt"].is_null());
+        assert!(open.last_leave().is_none());
     }
 
     #[test]

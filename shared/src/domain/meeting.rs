@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::validation::{Field, FieldError, Problems, Reader, Rule};
 
@@ -79,26 +79,6 @@ pub struct MeetingSettings {
 }
 
 impl MeetingSettings {
-    /// Zoom's `settings` object: only what was set.
-    pub fn to_zoom(&self) -> Value {
-        let mut out = Map::new();
-        let mut put = |name: &str, value: Option<Value>| {
-            if let Some(v) = value {
-                out.insert(name.to_owned(), v);
-            }
-        };
-        put("waiting_room", self.waiting_room.map(Value::from));
-        put("join_before_host", self.join_before_host.map(Value::from));
-        put("mute_upon_entry", self.mute_upon_entry.map(Value::from));
-        put(
-            "auto_recording",
-            self.auto_recording.clone().map(Value::from),
-        );
-        put("host_video", self.host_video.map(Value::from));
-        put("participant_video", self.participant_video.map(Value::from));
-        Value::Object(out)
-    }
-
     /// These settings with `other`'s values where `other` sets them.
     pub fn merged(&self, other: &MeetingSettings) -> MeetingSettings {
         MeetingSettings {
@@ -168,29 +148,6 @@ pub struct MeetingJoin {
 }
 
 impl Meeting {
-    /// What the API returns: no `start_url`, no internal fields.
-    pub fn view(&self) -> Value {
-        json!({
-            "meetingId": self.meeting_id,
-            "academyId": self.academy_id,
-            "licenseId": self.license_id,
-            "zoomMeetingId": self.zoom_meeting_id,
-            "topic": self.topic,
-            "startTime": zoom_time(&self.start_time),
-            "durationMinutes": self.duration_minutes,
-            "timezone": self.timezone,
-            "agenda": self.agenda,
-            "joinUrl": self.join_url,
-            "password": self.password,
-            "status": self.status,
-            "externalRef": self.external_ref,
-            "settings": self.settings,
-            "version": self.version,
-            "createdAt": super::license::rfc3339(&self.created_at),
-            "updatedAt": super::license::rfc3339(&self.updated_at),
-        })
-    }
-
     /// The booking that holds this meeting's slot.
     pub fn booking(&self) -> super::scheduling::Booking {
         super::scheduling::Booking {
@@ -230,24 +187,6 @@ impl NewMeeting {
     pub fn end_time(&self) -> DateTime<Utc> {
         self.start_time + Duration::minutes(i64::from(self.duration_minutes))
     }
-
-    /// The body of `POST /users/{userId}/meetings`.
-    pub fn to_zoom(&self) -> Value {
-        let mut body = json!({
-            "topic": self.topic,
-            "type": 2,
-            "start_time": zoom_time(&self.start_time),
-            "duration": self.duration_minutes,
-            "settings": self.settings.to_zoom(),
-        });
-        if let Some(tz) = &self.timezone {
-            body["timezone"] = json!(tz);
-        }
-        if let Some(agenda) = &self.agenda {
-            body["agenda"] = json!(agenda);
-        }
-        body
-    }
 }
 
 /// A valid patch: only what the caller sent.
@@ -283,28 +222,6 @@ impl MeetingPatch {
             next.settings = current.settings.merged(s);
         }
         next
-    }
-
-    /// The body of `PATCH /meetings/{id}`: what changed.
-    pub fn to_zoom(&self, next: &Meeting) -> Value {
-        let mut body = Map::new();
-        if let Some(t) = &self.topic {
-            body.insert("topic".into(), json!(t));
-        }
-        if self.start_time.is_some() || self.duration_minutes.is_some() {
-            body.insert("start_time".into(), json!(zoom_time(&next.start_time)));
-            body.insert("duration".into(), json!(next.duration_minutes));
-        }
-        if let Some(tz) = &self.timezone {
-            body.insert("timezone".into(), json!(tz));
-        }
-        if let Some(a) = &self.agenda {
-            body.insert("agenda".into(), json!(a));
-        }
-        if let Some(s) = &self.settings {
-            body.insert("settings".into(), s.to_zoom());
-        }
-        Value::Object(body)
     }
 }
 
@@ -485,6 +402,7 @@ pub fn parse_patch(body: Map<String, Value>) -> Result<MeetingPatch, Problems> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn object(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
@@ -502,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn create_converts_to_utc_and_maps_to_zoom() {
+    fn create_converts_to_utc() {
         let new = parse_create(object(json!({
             "topic": "Clase 3", "startTime": "2026-12-01T15:00:00-03:00", "durationMinutes": 90,
             "timezone": "America/Argentina/Buenos_Aires", "agenda": "Unidad 2",
@@ -512,16 +430,6 @@ mod tests {
         .unwrap();
         assert_eq!(zoom_time(&new.start_time), "2026-12-01T18:00:00Z");
         assert_eq!(zoom_time(&new.end_time()), "2026-12-01T19:30:00Z");
-        let zoom = new.to_zoom();
-        assert_eq!(zoom["start_time"], "2026-12-01T18:00:00Z");
-        assert_eq!(zoom["duration"], 90);
-        assert_eq!(zoom["type"], 2);
-        assert_eq!(zoom["timezone"], "America/Argentina/Buenos_Aires");
-        assert_eq!(
-            zoom["settings"],
-            json!({"waiting_room": true, "join_before_host": false, "mute_upon_entry": true,
-                   "auto_recording": "cloud", "host_video": true, "participant_video": false})
-        );
     }
 
     #[test]
@@ -551,45 +459,5 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(typed.wrong_types[0].field, "settings.waitingRoom");
-    }
-
-    #[test]
-    fn patch_maps_changed_fields_only() {
-        let new = parse_create(object(
-            json!({"topic": "a", "startTime": "2026-12-01T15:00:00Z", "durationMinutes": 60}),
-        ))
-        .unwrap();
-        let meeting = Meeting {
-            meeting_id: "mtg_1".into(),
-            academy_id: "a1".into(),
-            license_id: "lic_1".into(),
-            zoom_meeting_id: Some("81234567890".into()),
-            zoom_uuid: None,
-            topic: new.topic,
-            start_time: new.start_time,
-            duration_minutes: 60,
-            timezone: None,
-            agenda: None,
-            external_ref: None,
-            settings: MeetingSettings::default(),
-            join_url: None,
-            password: None,
-            share_url: None,
-            play_passcode: None,
-            status: MeetingStatus::Scheduled,
-            booking_rev: 1,
-            version: 1,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        };
-        let patch = parse_patch(object(json!({"durationMinutes": 30}))).unwrap();
-        let next = patch.apply(&meeting);
-        assert_eq!(
-            patch.to_zoom(&next),
-            json!({"start_time": "2026-12-01T15:00:00Z", "duration": 30})
-        );
-        let patch = parse_patch(object(json!({"topic": "b"}))).unwrap();
-        assert_eq!(patch.to_zoom(&patch.apply(&meeting)), json!({"topic": "b"}));
-        assert!(parse_patch(object(json!({"licenseId": "x"}))).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! record per file. Files without an `id` (such as `TB`) are keyed by type and start.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,26 +67,12 @@ impl RecordingFile {
     pub fn key(&self) -> String {
         self.recording_id.clone()
     }
-
-    pub fn view(&self) -> Value {
-        json!({
-            "recordingId": self.recording_id,
-            "fileType": self.file_type,
-            "fileExtension": self.file_extension,
-            "fileSize": self.file_size,
-            "recordingType": self.recording_type,
-            "recordingStart": self.recording_start,
-            "recordingEnd": self.recording_end,
-            "playUrl": self.play_url,
-            "downloadUrl": self.download_url,
-            "status": self.status,
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn files_without_id_are_keyed_by_type_and_start() {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::extract::{JsonObject, check_academy_id, encode_cursor, page_params};
+use super::views;
 use crate::app::meetings::{CreateOutcome, IdempotencyKey};
 use crate::domain::meeting::{self, Meeting};
 use crate::domain::validation::{FieldError, Rule};
@@ -70,7 +71,7 @@ fn with_etag(status: StatusCode, meeting: &Meeting) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", meeting.version)) {
         headers.insert(header::ETAG, v);
     }
-    (status, headers, axum::Json(meeting.view())).into_response()
+    (status, headers, axum::Json(views::meeting(meeting))).into_response()
 }
 
 /// JSON with object keys sorted, so equal bodies hash equally.
@@ -131,9 +132,9 @@ async fn create(
             }
             Ok(response)
         }
-        CreateOutcome::Replayed { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (status, axum::Json(body)).into_response();
+        CreateOutcome::Replayed(meeting) => {
+            let body = axum::Json(views::meeting(&meeting));
+            let mut response = (StatusCode::CREATED, body).into_response();
             response
                 .headers_mut()
                 .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
@@ -187,7 +188,7 @@ async fn list(
         .meetings
         .list(&academy_id, &filter, after, limit)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(Meeting::view).collect();
+    let items: Vec<Value> = page.items.iter().map(views::meeting).collect();
     let next = page.next.map(|sk| encode_cursor(&sk));
     Ok(axum::Json(json!({"items": items, "nextCursor": next})).into_response())
 }
@@ -229,13 +230,8 @@ async fn recordings(
     Path((academy_id, meeting_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
-    Ok(axum::Json(
-        state
-            .recordings
-            .recordings(&academy_id, &meeting_id)
-            .await?,
-    )
-    .into_response())
+    let found = state.recordings.recordings(&academy_id, &meeting_id);
+    Ok(axum::Json(views::recordings(&found.await?)).into_response())
 }
 
 async fn sync_recordings(
@@ -243,7 +239,8 @@ async fn sync_recordings(
     Path((academy_id, meeting_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
-    Ok(axum::Json(state.recordings.sync(&academy_id, &meeting_id).await?).into_response())
+    let synced = state.recordings.sync(&academy_id, &meeting_id);
+    Ok(axum::Json(views::recordings(&synced.await?)).into_response())
 }
 
 async fn attendance(
@@ -251,11 +248,6 @@ async fn attendance(
     Path((academy_id, meeting_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
-    Ok(axum::Json(
-        state
-            .recordings
-            .attendance(&academy_id, &meeting_id)
-            .await?,
-    )
-    .into_response())
+    let people = state.recordings.attendance(&academy_id, &meeting_id);
+    Ok(axum::Json(views::attendance(&people.await?)).into_response())
 }

@@ -1,10 +1,15 @@
-//! The JSON the API returns for licenses, in the reader's language.
+//! The JSON the API returns: licenses (in the reader's language), meetings,
+//! recordings and attendance.
 
 use serde_json::{Value, json};
 
 use super::check_text;
 use super::i18n::Lang;
+use crate::app::recordings::MeetingRecordings;
+use crate::domain::attendance::Attendance;
 use crate::domain::license::{License, rfc3339};
+use crate::domain::meeting::{Meeting, zoom_time};
+use crate::domain::recording::RecordingFile;
 use crate::domain::verification::Verification;
 
 pub fn verification(report: &Verification, lang: Lang) -> Value {
@@ -51,5 +56,69 @@ pub fn license(license: &License, public_base_url: Option<&str>, lang: Lang) -> 
         "version": license.version,
         "createdAt": rfc3339(&license.created_at),
         "updatedAt": rfc3339(&license.updated_at),
+    })
+}
+
+/// A meeting: no `start_url`, no internal fields.
+pub fn meeting(m: &Meeting) -> Value {
+    json!({
+        "meetingId": m.meeting_id,
+        "academyId": m.academy_id,
+        "licenseId": m.license_id,
+        "zoomMeetingId": m.zoom_meeting_id,
+        "topic": m.topic,
+        "startTime": zoom_time(&m.start_time),
+        "durationMinutes": m.duration_minutes,
+        "timezone": m.timezone,
+        "agenda": m.agenda,
+        "joinUrl": m.join_url,
+        "password": m.password,
+        "status": m.status,
+        "externalRef": m.external_ref,
+        "settings": m.settings,
+        "version": m.version,
+        "createdAt": rfc3339(&m.created_at),
+        "updatedAt": rfc3339(&m.updated_at),
+    })
+}
+
+fn recording_file(f: &RecordingFile) -> Value {
+    json!({
+        "recordingId": f.recording_id,
+        "fileType": f.file_type,
+        "fileExtension": f.file_extension,
+        "fileSize": f.file_size,
+        "recordingType": f.recording_type,
+        "recordingStart": f.recording_start,
+        "recordingEnd": f.recording_end,
+        "playUrl": f.play_url,
+        "downloadUrl": f.download_url,
+        "status": f.status,
+    })
+}
+
+pub fn recordings(r: &MeetingRecordings) -> Value {
+    json!({
+        "items": r.files.iter().map(recording_file).collect::<Vec<_>>(),
+        "shareUrl": r.share_url,
+        "playPasscode": r.play_passcode,
+    })
+}
+
+fn participant(a: &Attendance) -> Value {
+    json!({
+        "participantId": a.participant_id,
+        "name": a.name,
+        "email": a.email,
+        "joinedAt": a.first_join().as_ref().map(zoom_time),
+        "leftAt": a.last_leave().as_ref().map(zoom_time),
+        "durationSeconds": a.duration_seconds(),
+    })
+}
+
+pub fn attendance(people: &[Attendance]) -> Value {
+    json!({
+        "totalParticipants": people.len(),
+        "items": people.iter().map(participant).collect::<Vec<_>>(),
     })
 }

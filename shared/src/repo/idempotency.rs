@@ -129,9 +129,10 @@ impl IdempotencyRepo {
         attempt: &str,
         hash: &str,
         status: u16,
-        body: Value,
+        body: &impl Serialize,
     ) -> Write {
         let now = Utc::now();
+        let body = serde_json::to_value(body).expect("records serialise to JSON");
         let record = IdempotencyRecord {
             request_hash: hash.to_owned(),
             attempt: attempt.to_owned(),

@@ -107,3 +107,10 @@ pub fn participant(meeting_id: &str, participant_key: &str) -> Key {
 pub fn zoom_event(dedupe_hash: &str) -> Key {
     Key::new(format!("ZOOMEVENT#{dedupe_hash}"), "META")
 }
+
+/// The sort key just below the schedule version: every booking sorts before it.
+pub fn bookings_end() -> String {
+    let mut end = SCHEDULE_VERSION.to_owned();
+    end.pop();
+    end
+}

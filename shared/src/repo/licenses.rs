@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::paging::{Walk, sort_key, walk};
 use super::{RepoError, get_record, keys, to_item};
 use crate::domain::license::License;
 #[cfg(doc)]
@@ -117,19 +118,22 @@ impl LicenseRepo {
         let prefix = keys::LICENSE_NAME_PREFIX;
         let query = Query::new(pk, SkRange::BeginsWith(prefix.into()), limit + 1)
             .after(after.map(|name| format!("{prefix}{name}")));
-        let mut guards = self.store.query(&query).await?;
-        let more = guards.len() > limit;
-        guards.truncate(limit);
-        let next = if more {
-            guards.last().and_then(|g| {
-                g.get("sk")?
-                    .as_str()?
-                    .strip_prefix(prefix)
-                    .map(str::to_owned)
-            })
-        } else {
-            None
-        };
+        let mut guards = Vec::with_capacity(limit);
+        let mut more = false;
+        walk(self.store.as_ref(), query, |guard| {
+            if guards.len() == limit {
+                more = true;
+                return Ok(Walk::Stop);
+            }
+            guards.push(guard);
+            Ok(Walk::Continue)
+        })
+        .await?;
+        let next = guards
+            .last()
+            .filter(|_| more)
+            .and_then(sort_key)
+            .and_then(|sk| sk.strip_prefix(prefix).map(str::to_owned));
         let ids: Vec<String> = guards
             .iter()
             .filter_map(|g| g.get("licenseId")?.as_str().map(str::to_owned))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::paging::{Walk, sort_key, walk};
 use super::{RepoError, from_item, get_record, keys, to_item};
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::store::{Condition, Item, Query, SkRange, Store, Write};
@@ -29,6 +30,19 @@ pub struct MeetingFilter {
     pub to: Option<DateTime<Utc>>,
     pub license_id: Option<String>,
     pub external_ref: Option<String>,
+}
+
+impl MeetingFilter {
+    /// Whether a meeting in the time range passes the other filters.
+    fn admits(&self, meeting: &Meeting) -> bool {
+        self.license_id
+            .as_ref()
+            .is_none_or(|l| *l == meeting.license_id)
+            && self
+                .external_ref
+                .as_ref()
+                .is_none_or(|r| Some(r) == meeting.external_ref.as_ref())
+    }
 }
 
 pub fn meeting_item(meeting: &Meeting) -> Item {
@@ -79,6 +93,8 @@ pub fn delete_calendar(meeting: &Meeting) -> Write {
     }
 }
 
+/// The Zoom id index of a meeting, written only if no meeting of ours holds
+/// that Zoom meeting yet: two creates can never commit the same Zoom meeting.
 pub fn put_zoom_index(meeting: &Meeting) -> Option<Write> {
     let zoom_id = meeting.zoom_meeting_id.as_ref()?;
     let item = to_item(
@@ -89,7 +105,7 @@ pub fn put_zoom_index(meeting: &Meeting) -> Option<Write> {
             "licenseId": meeting.license_id,
         }),
     );
-    Some(Write::put(item))
+    Some(Write::put_if(item, Condition::NotExists))
 }
 
 impl MeetingRepo {
@@ -167,47 +183,31 @@ impl MeetingRepo {
         let hi = filter
             .to
             .map_or_else(|| "~".to_owned(), |t| format!("{}~", keys::key_time(&t)));
-        let pk = keys::calendar_pk(academy_id);
+        let query = Query::new(
+            keys::calendar_pk(academy_id),
+            SkRange::Between(lo, hi),
+            limit + 1,
+        )
+        .after(after);
         let mut items = Vec::new();
-        let mut cursor = after;
         let mut next = None;
-        'pages: loop {
-            let query = Query::new(&pk, SkRange::Between(lo.clone(), hi.clone()), limit + 1)
-                .after(cursor.clone());
-            let page = self.store.query(&query).await?;
-            let exhausted = page.len() <= limit;
-            for item in page {
-                let sk = item
-                    .get("sk")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                let meeting: Meeting = from_item(item)?;
-                let wanted = filter
-                    .license_id
-                    .as_ref()
-                    .is_none_or(|l| *l == meeting.license_id)
-                    && filter
-                        .external_ref
-                        .as_ref()
-                        .is_none_or(|r| Some(r) == meeting.external_ref.as_ref());
-                cursor = Some(sk.clone());
-                if wanted {
-                    if items.len() == limit {
-                        break 'pages;
-                    }
-                    items.push(meeting);
-                    next = Some(sk);
-                }
+        let mut more = false;
+        walk(self.store.as_ref(), query, |item| {
+            let sk = sort_key(&item);
+            let meeting: Meeting = from_item(item)?;
+            if !filter.admits(&meeting) {
+                return Ok(Walk::Continue);
             }
-            if exhausted {
-                next = None;
-                break;
+            if items.len() == limit {
+                more = true;
+                return Ok(Walk::Stop);
             }
-        }
-        if items.len() < limit {
-            next = None;
-        }
+            items.push(meeting);
+            next = sk;
+            Ok(Walk::Continue)
+        })
+        .await?;
+        let next = if more { next } else { None };
         Ok(MeetingPage { items, next })
     }
 }

@@ -5,11 +5,13 @@ pub mod idempotency;
 pub mod keys;
 pub mod licenses;
 pub mod meetings;
+pub mod paging;
 pub mod recordings;
 pub mod schedule;
 
 pub use licenses::{LicensePage, LicenseRepo};
 
+use crate::backoff::{Backoff, Jitter};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,14 +34,17 @@ pub(crate) async fn transact(
     writes: Vec<crate::store::Write>,
 ) -> Result<(), StoreError> {
     const ATTEMPTS: u32 = 4;
+    const BACKOFF: Backoff = Backoff::new(
+        std::time::Duration::from_millis(40),
+        std::time::Duration::from_secs(1),
+        Jitter::Equal,
+    );
     let mut attempt = 0;
     loop {
         match store.transact(writes.clone()).await {
             Err(StoreError::Contention) if attempt + 1 < ATTEMPTS => {
+                BACKOFF.wait(attempt).await;
                 attempt += 1;
-                let ceiling = 20u64 << attempt;
-                let wait = rand::random_range(ceiling / 2..=ceiling);
-                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
             other => return other,
         }

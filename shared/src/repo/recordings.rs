@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use super::{RepoError, from_item, get_record, keys, to_item};
+use super::{RepoError, get_record, keys, to_item};
 use crate::domain::attendance::Attendance;
 use crate::domain::recording::RecordingFile;
 use crate::store::{Condition, Query, SkRange, Store, TTL_ATTRIBUTE, Write};
@@ -65,27 +65,12 @@ impl RecordingRepo {
         meeting_id: &str,
         prefix: &str,
     ) -> Result<Vec<T>, RepoError> {
-        let mut out = Vec::new();
-        let mut after = None;
-        loop {
-            let query = Query::new(
-                keys::meeting_children_pk(meeting_id),
-                SkRange::BeginsWith(prefix.into()),
-                PAGE,
-            )
-            .after(after.take());
-            let page = self.store.query(&query).await?;
-            let full = page.len() == PAGE;
-            after = page
-                .last()
-                .and_then(|i| i.get("sk").and_then(Value::as_str).map(str::to_owned));
-            for item in page {
-                out.push(from_item(item)?);
-            }
-            if !full {
-                return Ok(out);
-            }
-        }
+        let query = Query::new(
+            keys::meeting_children_pk(meeting_id),
+            SkRange::BeginsWith(prefix.into()),
+            PAGE,
+        );
+        Ok(super::paging::collect(self.store.as_ref(), query).await?)
     }
 
     pub async fn recordings(&self, meeting_id: &str) -> Result<Vec<RecordingFile>, RepoError> {

@@ -36,6 +36,40 @@ impl ScheduleView {
     }
 }
 
+/// Everything booked on a license from `from` on, as of `version`.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub version: u64,
+    pub from: DateTime<Utc>,
+    pub bookings: Vec<Booking>,
+}
+
+impl Schedule {
+    /// The bookings that may overlap `[start, end)`, if this schedule covers them.
+    pub fn view(
+        &self,
+        license_id: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Option<ScheduleView> {
+        let floor = window_floor(start);
+        if floor < self.from {
+            return None;
+        }
+        let bookings = self
+            .bookings
+            .iter()
+            .filter(|b| b.start_time >= floor && b.start_time <= end)
+            .cloned()
+            .collect();
+        Some(ScheduleView {
+            license_id: license_id.to_owned(),
+            version: self.version,
+            bookings,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct ScheduleRepo {
     store: Arc<dyn Store>,
@@ -79,34 +113,15 @@ impl ScheduleRepo {
     }
 
     /// The version, then every booking starting at `from` or later.
-    pub async fn load(
-        &self,
-        license_id: &str,
-        from: DateTime<Utc>,
-    ) -> Result<crate::app::caches::Schedule, RepoError> {
+    pub async fn load(&self, license_id: &str, from: DateTime<Utc>) -> Result<Schedule, RepoError> {
         let version = match self.store.get(&keys::schedule_version(license_id)).await? {
             Some(item) => item.get("version").and_then(Value::as_u64).unwrap_or(0),
             None => 0,
         };
-        let range = SkRange::Between(keys::key_time(&from), crate::app::caches::bookings_end());
-        let mut bookings = Vec::new();
-        let mut after = None;
-        loop {
-            let query =
-                Query::new(keys::schedule_pk(license_id), range.clone(), PAGE).after(after.take());
-            let page = self.store.query(&query).await?;
-            let full = page.len() == PAGE;
-            after = page
-                .last()
-                .and_then(|i| i.get("sk").and_then(Value::as_str).map(str::to_owned));
-            for item in page {
-                bookings.push(from_item::<Booking>(item)?);
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(crate::app::caches::Schedule {
+        let range = SkRange::Between(keys::key_time(&from), keys::bookings_end());
+        let query = Query::new(keys::schedule_pk(license_id), range, PAGE);
+        let bookings = super::paging::collect(self.store.as_ref(), query).await?;
+        Ok(Schedule {
             version,
             from,
             bookings,

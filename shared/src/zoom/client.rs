@@ -6,15 +6,17 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::encode::percent_encode;
 use super::error::{CODE_INVALID_TOKEN, ZoomError, classify_oauth};
+use super::operations::{Operation, Retry};
 use super::token::{AccessToken, TokenCache};
-use super::types::{TokenResponse, UserToken, ZoomUser};
+use super::types::TokenResponse;
+use crate::backoff::{Backoff, Jitter};
 use crate::secrets::Secret;
 
 /// The S2S credentials of one license. `cache_key` names the license and
@@ -189,11 +191,13 @@ impl ZoomClient {
         &self.settings
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.settings.backoff_base * 2u32.saturating_pow(attempt);
-        let millis = ceiling.as_millis() as u64;
-        // Full jitter: anywhere between half and all of the ceiling.
-        Duration::from_millis(rand::random_range(millis / 2..=millis.max(1)))
+    /// Equal jitter: between half and all of `backoff_base · 2^attempt`.
+    fn backoff(&self) -> Backoff {
+        Backoff::new(
+            self.settings.backoff_base,
+            Duration::from_secs(30),
+            Jitter::Equal,
+        )
     }
 
     /// Requests a new S2S token; safe to repeat, so 5xx and lost connections are retried.
@@ -257,7 +261,7 @@ impl ZoomClient {
             if attempt >= self.settings.max_retries {
                 return Err(retryable);
             }
-            tokio::time::sleep(self.backoff(attempt)).await;
+            self.backoff().wait(attempt).await;
             attempt += 1;
         }
     }
@@ -274,26 +278,27 @@ impl ZoomClient {
         self.tokens.forget_prefix(cache_key_prefix);
     }
 
-    /// One REST call. GET, PATCH, PUT and DELETE are repeated on 5xx, lost
-    /// connections and timeouts; POST (create) only when the request provably
-    /// did not reach Zoom. A token Zoom rejects is dropped and fetched once more.
-    pub async fn call(
+    /// One REST call of a declared operation. Safe operations are repeated
+    /// on 5xx, lost connections and timeouts; a create only when the request
+    /// provably did not reach Zoom. A token Zoom rejects is dropped and
+    /// fetched once more.
+    pub(super) async fn send<B: Serialize + ?Sized>(
         &self,
         creds: &ZoomCredentials,
-        method: Method,
-        path: &str,
+        op: &Operation,
+        args: &[&str],
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<&B>,
     ) -> Result<ZoomResponse, ZoomError> {
-        let repeatable = method != Method::POST;
-        let url = format!("{}{path}", self.settings.api_url);
+        let repeatable = op.retry == Retry::Safe;
+        let url = format!("{}{}", self.settings.api_url, op.path_for(args));
         let mut attempt = 0;
         let mut refetched = false;
         loop {
             let token = self.token(creds).await?;
             let mut request = self
                 .http()?
-                .request(method.clone(), &url)
+                .request(op.method.clone(), &url)
                 .bearer_auth(token.value.expose());
             if !query.is_empty() {
                 request = request.query(query);
@@ -302,20 +307,14 @@ impl ZoomClient {
                 request = request.json(body);
             }
             let started = std::time::Instant::now();
-            let outcome = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    match response.bytes().await {
-                        Ok(bytes) => Ok((status, headers, bytes)),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            let error = match outcome {
+            let error = match exchange(request).await {
                 Ok((status, headers, body)) => {
-                    tracing::debug!(%method, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "zoom call");
+                    tracing::debug!(
+                        operation = op.feature,
+                        status = status.as_u16(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "zoom call"
+                    );
                     if status.is_success() {
                         return Ok(ZoomResponse { status, body });
                     }
@@ -333,16 +332,8 @@ impl ZoomClient {
                         self.tokens.invalidate(&creds.cache_key, &token).await;
                         continue;
                     }
-                    if let ZoomError::RateLimited {
-                        retry_after: Some(wait),
-                        daily: false,
-                        ..
-                    } = &error
-                        && repeatable
-                        && attempt < self.settings.max_retries
-                        && *wait <= self.settings.max_rate_limit_wait
-                    {
-                        tokio::time::sleep(*wait).await;
+                    if let Some(wait) = self.rate_limit_wait(&error, repeatable, attempt) {
+                        tokio::time::sleep(wait).await;
                         attempt += 1;
                         continue;
                     }
@@ -353,7 +344,7 @@ impl ZoomClient {
                 }
                 Err(e) => {
                     let error = transport_error(&e);
-                    tracing::debug!(%method, error = %error, "zoom call failed");
+                    tracing::debug!(operation = op.feature, error = %error, "zoom call failed");
                     // A refused connection never reached Zoom: even a create may go again.
                     if !(repeatable || e.is_connect()) {
                         return Err(error);
@@ -364,32 +355,54 @@ impl ZoomClient {
             if attempt >= self.settings.max_retries {
                 return Err(error);
             }
-            tokio::time::sleep(self.backoff(attempt)).await;
+            self.backoff().wait(attempt).await;
             attempt += 1;
         }
     }
 
-    /// `GET /users/{userId}` (id, email or `me`).
-    pub async fn get_user(
+    /// How long to wait out a short, non-daily 429 before repeating a safe call.
+    fn rate_limit_wait(
         &self,
-        creds: &ZoomCredentials,
-        user: &str,
-    ) -> Result<ZoomUser, ZoomError> {
-        let path = format!("/users/{}", percent_encode(user));
-        self.call(creds, Method::GET, &path, &[], None)
-            .await?
-            .json()
+        error: &ZoomError,
+        repeatable: bool,
+        attempt: u32,
+    ) -> Option<Duration> {
+        match error {
+            ZoomError::RateLimited {
+                retry_after: Some(wait),
+                daily: false,
+                ..
+            } if repeatable
+                && attempt < self.settings.max_retries
+                && *wait <= self.settings.max_rate_limit_wait =>
+            {
+                Some(*wait)
+            }
+            _ => None,
+        }
     }
 
-    /// A fresh ZAK: `GET /users/{userId}/token?type=zak`. Never cache it.
-    pub async fn user_zak(&self, creds: &ZoomCredentials, user: &str) -> Result<Secret, ZoomError> {
-        let path = format!("/users/{}/token", percent_encode(user));
-        let token: UserToken = self
-            .call(creds, Method::GET, &path, &[("type", "zak")], None)
-            .await?
-            .json()?;
-        Ok(Secret::new(token.token))
+    /// A declared operation's answer, parsed.
+    pub(super) async fn send_for<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        creds: &ZoomCredentials,
+        op: &Operation,
+        args: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<T, ZoomError> {
+        self.send(creds, op, args, query, body).await?.json()
     }
+}
+
+/// Sends a request and reads its whole answer.
+async fn exchange(
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error> {
+    let response = request.send().await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    Ok((status, headers, response.bytes().await?))
 }
 
 #[cfg(test)]

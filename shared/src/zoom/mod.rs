@@ -1,11 +1,17 @@
-//! Talking to Zoom: the REST client, its token cache, typed errors and answers.
+//! The Zoom port: typed operations over Zoom's REST API (each declared once in
+//! [`operations`]), its token cache, typed errors, wire types, SDK JWTs and
+//! webhook signatures. Nothing outside this module spells a Zoom path.
 
 pub mod client;
 pub mod encode;
 pub mod error;
+pub mod meetings;
+pub mod operations;
+pub mod recordings;
 pub mod sdk_jwt;
 pub mod token;
 pub mod types;
+pub mod users;
 pub mod webhook_sig;
 
 pub use client::{ZoomClient, ZoomCredentials, ZoomSettings};

@@ -1,0 +1,248 @@
+//! Editing a meeting. A new time is booked before Zoom is told, and the old
+//! slot freed in the transaction that commits. One edit of a meeting at a
+//! time: edits racing for it get `412 version_conflict` before they tell
+//! Zoom anything, so Zoom never keeps the time of an edit that lost (nor
+//! loses the winner's to the loser's undo).
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use super::booking::{Ask, Pick, RESERVATION_TTL};
+use super::commit::commit_writes;
+use super::{Host, MeetingService};
+use crate::domain::license::License;
+use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus};
+use crate::domain::scheduling::Booking;
+use crate::error::AppError;
+use crate::repo::meetings::{delete_calendar, put_calendar, put_meeting};
+use crate::repo::schedule::{booking_key, remove_booking};
+use crate::repo::{RepoError, keys, to_item};
+use crate::store::{Condition, StoreError, TTL_ATTRIBUTE, Write};
+use crate::zoom::ZoomError;
+use crate::zoom::meetings::MeetingUpdate;
+
+/// A write refused because the meeting changed meanwhile is a version conflict.
+fn version_conflict(e: RepoError, current: &Meeting) -> AppError {
+    match e {
+        RepoError::Store(StoreError::ConditionFailed { .. }) => AppError::VersionConflict {
+            current: current.version,
+        },
+        other => other.into(),
+    }
+}
+
+impl MeetingService {
+    /// Reschedules or edits a meeting, holding its edit lock meanwhile.
+    pub async fn patch(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        patch: MeetingPatch,
+    ) -> Result<Meeting, AppError> {
+        self.get(academy_id, meeting_id).await?;
+        let Some(token) = self.lock_edit(academy_id, meeting_id).await? else {
+            let current = self.get(academy_id, meeting_id).await?;
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        };
+        let result = self.patch_locked(academy_id, meeting_id, patch).await;
+        let unlock = Write::delete_if(
+            keys::meeting_edit(academy_id, meeting_id),
+            Condition::AttrEquals("token".into(), json!(token)),
+        );
+        if let Err(e) = self.meetings.write(vec![unlock]).await {
+            // It expires on its own.
+            tracing::warn!(meeting_id, error = %e, "could not release a meeting edit lock");
+        }
+        result
+    }
+
+    /// Takes the meeting's edit lock (or one left by an edit that crashed,
+    /// once expired): `Some(token)`, or `None` while another edit holds it.
+    async fn lock_edit(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+    ) -> Result<Option<String>, AppError> {
+        let key = keys::meeting_edit(academy_id, meeting_id);
+        let token = ulid::Ulid::new().to_string();
+        let now = Utc::now();
+        let expires = now + RESERVATION_TTL;
+        let item = to_item(
+            &key,
+            &json!({"token": token, "expiresAt": expires.timestamp(),
+                    TTL_ATTRIBUTE: (expires + Duration::days(1)).timestamp()}),
+        );
+        let condition = match self.meetings.get_item(&key).await? {
+            None => Condition::NotExists,
+            Some(held) if held.get("expiresAt").and_then(Value::as_i64) < Some(now.timestamp()) => {
+                Condition::AttrEquals(
+                    "token".into(),
+                    held.get("token").cloned().unwrap_or_default(),
+                )
+            }
+            Some(_) => return Ok(None),
+        };
+        match self
+            .meetings
+            .write(vec![Write::put_if(item, condition)])
+            .await
+        {
+            Ok(()) => Ok(Some(token)),
+            Err(RepoError::Store(StoreError::ConditionFailed { .. })) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn patch_locked(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        patch: MeetingPatch,
+    ) -> Result<Meeting, AppError> {
+        let current = self.get(academy_id, meeting_id).await?;
+        if current.status != MeetingStatus::Scheduled {
+            return Err(AppError::MeetingNotEditable);
+        }
+        self.caches.forget_schedule(&current.license_id);
+        let mut next = patch.apply(&current);
+        if next == current {
+            return Ok(current);
+        }
+        next.version = current.version + 1;
+        next.updated_at = Utc::now();
+        let license = self.licenses.get(academy_id, &current.license_id).await?;
+        let host = self.host(license.clone()).await?;
+        let zoom_id = current
+            .zoom_meeting_id
+            .clone()
+            .ok_or(AppError::MeetingNotEditable)?;
+        let update = MeetingUpdate::of_patch(&patch, &next);
+        let moved = next.start_time != current.start_time || next.end_time() != current.end_time();
+        if moved {
+            next.booking_rev = current.booking_rev + 1;
+            let edit = Edit {
+                host: &host,
+                zoom_id: &zoom_id,
+                current: &current,
+                update: &update,
+            };
+            return self.move_to(&license, edit, next).await;
+        }
+        if let Err(e) = self
+            .zoom
+            .update_meeting(&host.creds, &zoom_id, &update)
+            .await
+        {
+            return Err(self.patch_refused(academy_id, meeting_id, e).await);
+        }
+        let writes = vec![put_meeting(&next, Some(&current)), put_calendar(&next)];
+        match self.meetings.write(writes).await {
+            Ok(()) => Ok(next),
+            Err(e) => Err(version_conflict(e, &current)),
+        }
+    }
+
+    /// Books the new time, tells Zoom, commits; undoes both on failure.
+    async fn move_to(
+        &self,
+        license: &License,
+        edit: Edit<'_>,
+        next: Meeting,
+    ) -> Result<Meeting, AppError> {
+        let current = edit.current;
+        let ask = Ask {
+            academy_id: &current.academy_id,
+            meeting_id: &current.meeting_id,
+            rev: next.booking_rev,
+            start: next.start_time,
+            end: next.end_time(),
+            pick: Pick::Current(license),
+        };
+        let (_, booking) = self.reserve(&ask, |_| Vec::new()).await?;
+        let told = self
+            .zoom
+            .update_meeting(&edit.host.creds, edit.zoom_id, edit.update)
+            .await;
+        if let Err(e) = told {
+            if e.is_unavailable() {
+                // No answer (or a failure on Zoom's side): Zoom may have moved
+                // the meeting all the same. Put it back where it still is for
+                // us, so Zoom never holds a time the schedule did not book.
+                self.put_back(&edit).await;
+            }
+            self.release_booking(&license.license_id, &booking).await;
+            let refused = self.patch_refused(&current.academy_id, &current.meeting_id, e);
+            return Err(refused.await);
+        }
+        let mut writes = commit_writes(&booking, put_meeting(&next, Some(current)), &next);
+        writes.push(Write::Delete {
+            key: booking_key(&license.license_id, &current.booking()),
+            condition: None,
+        });
+        if next.start_time != current.start_time {
+            writes.push(delete_calendar(current));
+        }
+        match self.meetings.write(writes).await {
+            Ok(()) => Ok(next),
+            Err(e) => {
+                self.put_back(&edit).await;
+                self.release_booking(&license.license_id, &booking).await;
+                Err(version_conflict(e, current))
+            }
+        }
+    }
+
+    /// Gives up a reservation made for a new time.
+    async fn release_booking(&self, license_id: &str, booking: &Booking) {
+        self.caches.forget_schedule(license_id);
+        let write = remove_booking(license_id, booking);
+        if let Err(e) = self.meetings.write(vec![write]).await {
+            tracing::warn!(meeting_id = %booking.meeting_id, error = %e, "could not release a reservation");
+        }
+    }
+
+    /// Puts Zoom's meeting back at the time and length it has for us.
+    async fn put_back(&self, edit: &Edit<'_>) {
+        let back = MeetingUpdate::time_of(edit.current);
+        let undone = self
+            .zoom
+            .update_meeting(&edit.host.creds, edit.zoom_id, &back);
+        if let Err(undo) = undone.await {
+            tracing::error!(meeting_id = %edit.current.meeting_id, error = %undo, "Zoom may have the new time but the store kept the old one");
+        }
+    }
+
+    /// What a Zoom refusal of a reschedule means: a meeting Zoom no longer
+    /// has because a concurrent delete removed it is `meeting_not_editable`
+    /// (409, as for a reschedule after the delete), not a gateway error.
+    async fn patch_refused(&self, academy_id: &str, meeting_id: &str, e: ZoomError) -> AppError {
+        if !e.is_not_found() {
+            return e.into();
+        }
+        // The delete may still be between Zoom and its own commit.
+        for _ in 0..10 {
+            match self.meetings.get(academy_id, meeting_id).await {
+                Ok(now)
+                    if now
+                        .as_ref()
+                        .is_none_or(|m| m.status == MeetingStatus::Deleted) =>
+                {
+                    return AppError::MeetingNotEditable;
+                }
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                Err(_) => break,
+            }
+        }
+        e.into()
+    }
+}
+
+/// One edit as Zoom hears it.
+struct Edit<'a> {
+    host: &'a Host,
+    zoom_id: &'a str,
+    current: &'a Meeting,
+    update: &'a MeetingUpdate,
+}
