@@ -20,6 +20,7 @@ use zoom_emulator::{Endpoint, Fault, FaultKind};
 on_both_stores!(
     create_faults_leave_no_reservation_and_no_orphan,
     a_create_whose_answer_is_lost_is_adopted_not_orphaned,
+    two_lost_creates_adopt_two_meetings,
     a_reschedule_whose_answers_are_lost_is_put_back_in_zoom,
     reschedule_faults_change_nothing,
     delete_faults_keep_the_meeting,
@@ -53,6 +54,10 @@ struct Setup {
 }
 
 async fn setup(kind: StoreKind, tag: &str) -> Setup {
+    setup_with(kind, tag, 1).await
+}
+
+async fn setup_with(kind: StoreKind, tag: &str, max_concurrent: u8) -> Setup {
     let server = TestServer::start(Backend::of(kind)).await;
     let rec = Recorder::new();
     let secrets = LicenseSecrets::new(tag);
@@ -62,7 +67,7 @@ async fn setup(kind: StoreKind, tag: &str) -> Setup {
             server
                 .http
                 .post(server.url("/v1/academies/a1/licenses"))
-                .json(&secrets.body("L", 1)),
+                .json(&secrets.body("L", max_concurrent)),
         )
         .await;
     assert_eq!(license.ok(201)["status"], "verified");
@@ -177,6 +182,31 @@ async fn a_create_whose_answer_is_lost_is_adopted_not_orphaned(kind: StoreKind) 
     let other = s.create(&body, None).await;
     assert_eq!(other.status, 409, "{}", other.text);
     assert_eq!(s.server.zoom.meeting_count(), 1);
+    s.finish().await;
+}
+
+/// Two identical creates on a two-meeting license, both answered too late:
+/// Zoom made two meetings, and each create keeps a different one (the Zoom
+/// id index is written on condition, so both cannot commit the first one
+/// they find), leaving none orphaned in Zoom.
+async fn two_lost_creates_adopt_two_meetings(kind: StoreKind) {
+    let s = setup_with(kind, "late2", 2).await;
+    let body = meeting_body("2030-10-02T10:00:00Z", 60, Some(&s.lic));
+    s.server.zoom.inject(Fault::times(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(PAST_TIMEOUT),
+        2,
+    ));
+    let (a, b) = futures::join!(s.create(&body, None), s.create(&body, None));
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(b.status, 201, "{}", b.text);
+    assert_eq!(s.server.zoom.count(Endpoint::CreateMeeting), 2);
+    let mut ours = vec![a.id("zoomMeetingId"), b.id("zoomMeetingId")];
+    ours.sort();
+    assert_ne!(ours[0], ours[1], "both creates kept the same Zoom meeting");
+    let mut in_zoom = s.server.zoom.meeting_ids();
+    in_zoom.sort();
+    assert_eq!(in_zoom, ours, "Zoom holds exactly our two meetings");
     s.finish().await;
 }
 

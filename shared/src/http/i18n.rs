@@ -100,87 +100,108 @@ impl Lang {
 
     /// A sentence saying what happened and what to do.
     pub fn detail(self, error: &AppError) -> String {
+        self.request_detail(error)
+            .or_else(|| self.booking_detail(error))
+            .unwrap_or_else(|| self.upstream_detail(error))
+    }
+
+    /// What is wrong with the request itself.
+    fn request_detail(self, error: &AppError) -> Option<String> {
         match error {
-            AppError::MalformedJson { detail: Some(d), .. } => self.pick(
+            AppError::MalformedJson { detail: Some(d), .. } => Some(self.pick(
                 format!("The body is not valid JSON: {d}."),
                 format!("El cuerpo no es JSON válido: {d}."),
-            ),
-            AppError::MalformedJson { detail: None, .. } => self.pick(
+            )),
+            AppError::MalformedJson { detail: None, .. } => Some(self.pick(
                 "Some fields have the wrong JSON type; see errors.",
                 "Algunos campos tienen un tipo JSON incorrecto; ver errors.",
-            ),
-            AppError::Validation(_) => self.pick(
+            )),
+            AppError::Validation(_) => Some(self.pick(
                 "Some fields are not valid; see errors.",
                 "Algunos campos no son válidos; ver errors.",
-            ),
-            AppError::Unauthorized => self.pick(
+            )),
+            AppError::Unauthorized => Some(self.pick(
                 "Missing or invalid credentials.",
                 "Faltan las credenciales o no son válidas.",
-            ),
-            AppError::MeetingNotFound => self.pick(
-                "This academy has no meeting with that id.",
-                "Esta academia no tiene una reunión con ese id.",
-            ),
-            AppError::MeetingNotEditable => self.pick(
-                "The meeting has started, ended or was deleted; it can no longer be changed.",
-                "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",
-            ),
-            AppError::MeetingDeleted => self.pick(
-                "The meeting was deleted; nobody can start or join it any more.",
-                "La reunión fue eliminada; ya nadie puede iniciarla ni unirse a ella.",
-            ),
-            AppError::SlotConflict { .. } => self.pick(
-                "The license already holds as many meetings as it may at that time; see conflicts.",
-                "La licencia ya tiene todas las reuniones que admite en ese horario; ver conflicts.",
-            ),
-            AppError::NoLicenseAvailable => self.pick(
-                "Every usable license of the academy is busy at that time (invalid licenses are never used).",
-                "Todas las licencias utilizables de la academia están ocupadas en ese horario (las no válidas nunca se usan).",
-            ),
-            AppError::LicenseInvalid => self.pick(
-                "The license failed verification or Zoom refuses its credentials; fix it (see its verification) and verify it again.",
-                "La licencia no pasó la verificación o Zoom rechaza sus credenciales; corríjala (ver su verificación) y verifíquela de nuevo.",
-            ),
-            AppError::IdempotencyKeyReused => self.pick(
+            )),
+            AppError::IdempotencyKeyReused => Some(self.pick(
                 "This Idempotency-Key was used with a different request body.",
                 "Esta Idempotency-Key se usó con otro cuerpo de solicitud.",
-            ),
-            AppError::IdempotencyInProgress => self.pick(
+            )),
+            AppError::IdempotencyInProgress => Some(self.pick(
                 "A request with this Idempotency-Key is still running; retry shortly.",
                 "Una solicitud con esta Idempotency-Key sigue en curso; reintente en unos momentos.",
-            ),
-            AppError::LicenseNotFound => self.pick(
-                "This academy has no license with that id.",
-                "Esta academia no tiene una licencia con ese id.",
-            ),
-            AppError::RouteNotFound => self.pick(
+            )),
+            AppError::RouteNotFound => Some(self.pick(
                 "There is no such route in this API.",
                 "Esta API no tiene esa ruta.",
-            ),
-            AppError::MethodNotAllowed => self.pick(
+            )),
+            AppError::MethodNotAllowed => Some(self.pick(
                 "This route does not accept that method.",
                 "Esta ruta no acepta ese método.",
-            ),
-            AppError::LicenseNameTaken => self.pick(
-                "This academy already has a license with that name (names ignore case).",
-                "Esta academia ya tiene una licencia con ese nombre (sin distinguir mayúsculas).",
-            ),
-            AppError::LicenseInUse => self.pick(
-                "The license has meetings that have not ended; delete them first or use force=true.",
-                "La licencia tiene reuniones que no terminaron; elimínelas antes o use force=true.",
-            ),
-            AppError::VersionConflict { current } => self.pick(
+            )),
+            AppError::VersionConflict { current } => Some(self.pick(
                 format!("The license changed meanwhile: its version is now {current}. Read it again and retry."),
                 format!("La licencia cambió mientras tanto: ahora está en la versión {current}. Léala de nuevo y reintente."),
-            ),
-            AppError::PayloadTooLarge => self.pick(
+            )),
+            AppError::PayloadTooLarge => Some(self.pick(
                 "The body is larger than 64 KiB.",
                 "El cuerpo supera los 64 KiB.",
-            ),
-            AppError::UnsupportedMediaType => self.pick(
+            )),
+            AppError::UnsupportedMediaType => Some(self.pick(
                 "Send the body as application/json.",
                 "Envíe el cuerpo como application/json.",
-            ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// What stands in the way among meetings and licenses.
+    fn booking_detail(self, error: &AppError) -> Option<String> {
+        match error {
+            AppError::MeetingNotFound => Some(self.pick(
+                "This academy has no meeting with that id.",
+                "Esta academia no tiene una reunión con ese id.",
+            )),
+            AppError::MeetingNotEditable => Some(self.pick(
+                "The meeting has started, ended or was deleted; it can no longer be changed.",
+                "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",
+            )),
+            AppError::MeetingDeleted => Some(self.pick(
+                "The meeting was deleted; nobody can start or join it any more.",
+                "La reunión fue eliminada; ya nadie puede iniciarla ni unirse a ella.",
+            )),
+            AppError::SlotConflict { .. } => Some(self.pick(
+                "The license already holds as many meetings as it may at that time; see conflicts.",
+                "La licencia ya tiene todas las reuniones que admite en ese horario; ver conflicts.",
+            )),
+            AppError::NoLicenseAvailable => Some(self.pick(
+                "Every usable license of the academy is busy at that time (invalid licenses are never used).",
+                "Todas las licencias utilizables de la academia están ocupadas en ese horario (las no válidas nunca se usan).",
+            )),
+            AppError::LicenseInvalid => Some(self.pick(
+                "The license failed verification or Zoom refuses its credentials; fix it (see its verification) and verify it again.",
+                "La licencia no pasó la verificación o Zoom rechaza sus credenciales; corríjala (ver su verificación) y verifíquela de nuevo.",
+            )),
+            AppError::LicenseNotFound => Some(self.pick(
+                "This academy has no license with that id.",
+                "Esta academia no tiene una licencia con ese id.",
+            )),
+            AppError::LicenseNameTaken => Some(self.pick(
+                "This academy already has a license with that name (names ignore case).",
+                "Esta academia ya tiene una licencia con ese nombre (sin distinguir mayúsculas).",
+            )),
+            AppError::LicenseInUse => Some(self.pick(
+                "The license has meetings that have not ended; delete them first or use force=true.",
+                "La licencia tiene reuniones que no terminaron; elimínelas antes o use force=true.",
+            )),
+            _ => None,
+        }
+    }
+
+    /// What failed on our side or Zoom's.
+    fn upstream_detail(self, error: &AppError) -> String {
+        match error {
             AppError::StoreUnavailable(_) => self.pick(
                 "Storage is not reachable right now; nothing was changed. Retry shortly.",
                 "El almacenamiento no responde ahora; no se cambió nada. Reintente en unos momentos.",
@@ -201,6 +222,7 @@ impl Lang {
                 "Something went wrong on our side.",
                 "Algo falló de nuestro lado.",
             ),
+            _ => self.pick("Internal error.", "Error interno."),
         }
     }
 

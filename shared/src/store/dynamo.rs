@@ -57,6 +57,13 @@ impl DynamoStore {
                     .is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => return Err(sdk_unavailable(e)),
         }
+        self.create_table().await?;
+        self.wait_until_active().await?;
+        self.enable_ttl().await
+    }
+
+    /// Creates the table; one another process created meanwhile is fine.
+    async fn create_table(&self) -> StoreResult<()> {
         let key = |name: &str, kind| {
             KeySchemaElement::builder()
                 .attribute_name(name)
@@ -90,6 +97,11 @@ impl DynamoStore {
                     .is_some_and(|s| s.is_resource_in_use_exception()) => {}
             Err(e) => return Err(sdk_unavailable(e)),
         }
+        Ok(())
+    }
+
+    /// Waits (up to a minute) for a new table to become `ACTIVE`.
+    async fn wait_until_active(&self) -> StoreResult<()> {
         for _ in 0..120 {
             let described = self
                 .client
@@ -107,6 +119,11 @@ impl DynamoStore {
             }
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
+        Ok(())
+    }
+
+    /// Turns on expiry by the TTL attribute.
+    async fn enable_ttl(&self) -> StoreResult<()> {
         self.client
             .update_time_to_live()
             .table_name(&self.table)
@@ -199,6 +216,28 @@ impl Expr {
     }
 }
 
+/// `SET a = :v, … REMOVE b, …`; an update with nothing to change is invalid.
+fn update_expression(expr: &mut Expr, set: Item, remove: &[String]) -> StoreResult<String> {
+    let mut clauses = Vec::new();
+    let sets = set
+        .into_iter()
+        .map(|(attr, value)| Ok(format!("{} = {}", expr.name(&attr), expr.value(value)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    if !sets.is_empty() {
+        clauses.push(format!("SET {}", sets.join(", ")));
+    }
+    let removes: Vec<_> = remove.iter().map(|attr| expr.name(attr)).collect();
+    if !removes.is_empty() {
+        clauses.push(format!("REMOVE {}", removes.join(", ")));
+    }
+    if clauses.is_empty() {
+        return Err(StoreError::Invalid(
+            "an update with nothing to change".into(),
+        ));
+    }
+    Ok(clauses.join(" "))
+}
+
 fn transact_item(table: &str, write: Write) -> StoreResult<TransactWriteItem> {
     let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
     let mut expr = Expr::default();
@@ -222,29 +261,13 @@ fn transact_item(table: &str, write: Write) -> StoreResult<TransactWriteItem> {
             remove,
             condition,
         } => {
-            let mut clauses = Vec::new();
-            let sets = set
-                .into_iter()
-                .map(|(attr, value)| Ok(format!("{} = {}", expr.name(&attr), expr.value(value)?)))
-                .collect::<StoreResult<Vec<_>>>()?;
-            if !sets.is_empty() {
-                clauses.push(format!("SET {}", sets.join(", ")));
-            }
-            let removes: Vec<_> = remove.iter().map(|attr| expr.name(attr)).collect();
-            if !removes.is_empty() {
-                clauses.push(format!("REMOVE {}", removes.join(", ")));
-            }
-            if clauses.is_empty() {
-                return Err(StoreError::Invalid(
-                    "an update with nothing to change".into(),
-                ));
-            }
+            let update = update_expression(&mut expr, set, &remove)?;
             let condition = condition.map(|c| expr.condition(&c)).transpose()?;
             TransactWriteItem::builder().update(
                 Update::builder()
                     .table_name(table)
                     .set_key(Some(key_attrs(&key)))
-                    .update_expression(clauses.join(" "))
+                    .update_expression(update)
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(expr.names())
                     .set_expression_attribute_values(expr.values())
