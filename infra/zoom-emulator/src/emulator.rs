@@ -8,7 +8,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
-use crate::faults::{Endpoint, Fault};
+use crate::endpoints::Endpoint;
+use crate::faults::Fault;
 use crate::ids;
 use crate::recordings::{self, Recording};
 use crate::router::router;

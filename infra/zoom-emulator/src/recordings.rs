@@ -4,14 +4,13 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use crate::auth;
-use crate::faults::Endpoint;
+use crate::auth::{self, Call};
 use crate::ids;
 use crate::meeting_model::zoom_time;
 use crate::reply::{self, Rejection};
@@ -41,11 +40,11 @@ pub(crate) struct Recording {
 /// URL-encoded; sent encoded only once it is not found, as on Zoom.
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::GetRecordings, &headers, &uri).await?;
-    let key = uri
+    let caller = auth::guard(&shared, &call).await?;
+    let key = call
+        .uri
         .path()
         .strip_prefix("/v2/meetings/")
         .and_then(|rest| rest.strip_suffix("/recordings"))
