@@ -83,24 +83,14 @@ async fn rate_limited_is_429_with_optional_retry_after() {
         FaultKind::RateLimited { retry_after: None },
         1,
     ));
-    let first = common::call(
-        &zoom,
-        &token,
-        reqwest::Method::GET,
-        "/meetings/81234567890",
-        None,
-    )
-    .await;
+    let get_meeting = || {
+        let path = "/meetings/81234567890";
+        common::call(&zoom, &token, reqwest::Method::GET, path, None)
+    };
+    let first = get_meeting().await;
     assert_eq!(first.headers().get("retry-after").unwrap(), "2");
     assert_eq!(status_json(first).await, (429, expected.clone()));
-    let second = common::call(
-        &zoom,
-        &token,
-        reqwest::Method::GET,
-        "/meetings/81234567890",
-        None,
-    )
-    .await;
+    let second = get_meeting().await;
     assert!(second.headers().get("retry-after").is_none());
     assert_eq!(status_json(second).await, (429, expected));
     assert_eq!(get(&zoom, &token, "/meetings/81234567890").await.0, 404);
