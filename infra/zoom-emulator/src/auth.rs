@@ -3,9 +3,12 @@
 
 use std::time::Instant;
 
-use axum::http::{HeaderMap, Uri, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 
-use crate::faults::{self, Endpoint};
+use crate::endpoints::Endpoint;
+use crate::faults;
 use crate::reply::{self, Rejection};
 use crate::scopes;
 use crate::state::Shared;
@@ -22,18 +25,46 @@ const EXPIRED_TOKEN: &str = "Access token is expired.";
 const QUERY_TOKEN: &str =
     "Invalid access token, this access token is not supported as query parameter string.";
 
-/// Counts the request and applies faults, then authenticates and authorises it.
-pub(crate) async fn guard(
-    shared: &Shared,
-    endpoint: Endpoint,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<Caller, Rejection> {
-    faults::enter(shared, endpoint).await?;
-    if query_has_access_token(uri) {
+/// A request as its handler sees it: the [`Endpoint`] its route declares
+/// (see [`crate::router`]), its headers and its URI. Extracting it checks
+/// nothing: the handler calls [`Call::enter`] or [`guard`] once its other
+/// arguments are extracted.
+pub(crate) struct Call {
+    pub endpoint: Endpoint,
+    pub headers: HeaderMap,
+    pub uri: Uri,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Call {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
+        let endpoint = parts.extensions.get::<Endpoint>().copied().ok_or_else(|| {
+            let message = "route without an endpoint";
+            reply::zoom_error(StatusCode::INTERNAL_SERVER_ERROR, 500, message)
+        })?;
+        Ok(Self {
+            endpoint,
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+impl Call {
+    /// Counts the request and applies injected faults.
+    pub(crate) async fn enter(&self, shared: &Shared) -> Result<(), Rejection> {
+        faults::enter(shared, self.endpoint).await
+    }
+}
+
+/// Counts the call and applies faults, then authenticates and authorises it.
+pub(crate) async fn guard(shared: &Shared, call: &Call) -> Result<Caller, Rejection> {
+    call.enter(shared).await?;
+    if query_has_access_token(&call.uri) {
         return Err(reply::invalid_token(QUERY_TOKEN));
     }
-    let token = bearer(headers).ok_or_else(|| reply::invalid_token(INVALID_TOKEN))?;
+    let token = bearer(&call.headers).ok_or_else(|| reply::invalid_token(INVALID_TOKEN))?;
     let state = shared.lock();
     let issued = state
         .tokens
@@ -42,7 +73,7 @@ pub(crate) async fn guard(
     if Instant::now() >= issued.expires_at {
         return Err(reply::invalid_token(EXPIRED_TOKEN));
     }
-    scopes::check(endpoint, &issued.scopes)?;
+    scopes::check(call.endpoint, &issued.scopes)?;
     Ok(Caller {
         account: issued.account,
     })

@@ -8,7 +8,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
-use crate::faults::{Endpoint, Fault};
+use crate::endpoints::Endpoint;
+use crate::events::MeetingInstance;
+use crate::faults::Fault;
 use crate::ids;
 use crate::recordings::{self, Recording};
 use crate::router::router;
@@ -180,65 +182,27 @@ impl Emulator {
         let id: u64 = meeting_id
             .parse()
             .expect("add_recording: meeting_id must be a numeric Zoom meeting id");
-        let base_url = &self.shared.base_url;
-        let mut state = self.shared.lock();
-        let already = state.recordings.iter().any(|r| r.meeting_id == id);
-        let recording = match state.meetings.get(&id) {
-            Some(m) => Recording {
-                uuid: uuid.unwrap_or_else(|| {
-                    if already {
-                        ids::meeting_uuid()
-                    } else {
-                        m.uuid.clone()
-                    }
-                }),
-                meeting_id: id,
-                account: m.account,
-                host_id: m.host_id.clone(),
-                host_email: m.host_email.clone(),
-                topic: m.topic.clone(),
-                kind: m.kind,
-                start_time: m.start_time,
-                timezone: m.timezone.clone(),
-                duration: m.duration,
-                password: m.password.clone(),
-                share_url: String::new(),
-                play_passcode: String::new(),
-                files: Vec::new(),
-            },
-            None => {
-                let host = self.shared.accounts.first().and_then(|a| a.users.first());
-                Recording {
-                    uuid: uuid.unwrap_or_else(ids::meeting_uuid),
-                    meeting_id: id,
-                    account: 0,
-                    host_id: host.map(|u| u.id.clone()).unwrap_or_default(),
-                    host_email: host.map(|u| u.email.clone()).unwrap_or_default(),
-                    topic: "Zoom Meeting".to_owned(),
-                    kind: 2,
-                    start_time: chrono::Utc::now(),
-                    timezone: "UTC".to_owned(),
-                    duration: 60,
-                    password: ids::alphanumeric(6),
-                    share_url: String::new(),
-                    play_passcode: String::new(),
-                    files: Vec::new(),
-                }
-            }
+        let shared = &self.shared;
+        let mut state = shared.lock();
+        let already = state.recordings.iter().any(|r| r.meeting_id() == id);
+        let (account, mut meeting) = match state.meetings.get(&id) {
+            Some(m) => (m.account, m.instance(shared)),
+            None => (0, unknown_meeting(shared, id)),
         };
+        match uuid {
+            Some(uuid) => meeting.uuid = uuid,
+            None if already => meeting.uuid = ids::meeting_uuid(),
+            None => {}
+        }
         let files = recordings::build_files(
             files,
-            &recording.uuid,
-            recording.start_time,
-            recording.duration,
-            base_url,
+            &meeting.uuid,
+            meeting.start_time,
+            meeting.duration,
+            &shared.base_url,
         );
-        state.recordings.push(Recording {
-            share_url: format!("{base_url}/rec/share/{}", ids::alphanumeric(40)),
-            play_passcode: ids::alphanumeric(32),
-            files,
-            ..recording
-        });
+        let recording = Recording::new(account, meeting, files, &shared.base_url);
+        state.recordings.push(recording);
     }
 
     /// The state shared with the server.
@@ -255,5 +219,25 @@ impl Emulator {
         if let Some(task) = task {
             let _ = task.await;
         }
+    }
+}
+
+/// A recorded meeting the emulator never stored: the first account's first
+/// user's, with a fresh UUID and the defaults of a create.
+fn unknown_meeting(shared: &Shared, id: u64) -> MeetingInstance {
+    let account = shared.accounts.first();
+    let host = account.and_then(|a| a.users.first());
+    MeetingInstance {
+        account_id: account.map(|a| a.account_id.clone()).unwrap_or_default(),
+        id,
+        uuid: ids::meeting_uuid(),
+        host_id: host.map(|u| u.id.clone()).unwrap_or_default(),
+        host_email: host.map(|u| u.email.clone()).unwrap_or_default(),
+        topic: "Zoom Meeting".to_owned(),
+        kind: 2,
+        start_time: chrono::Utc::now(),
+        timezone: "UTC".to_owned(),
+        duration: 60,
+        password: ids::alphanumeric(6),
     }
 }

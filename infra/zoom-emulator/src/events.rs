@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::meeting_model::zoom_time;
-use crate::{Participant, ids};
+use crate::{Participant, ids, recordings};
 
 /// One meeting instance, as Zoom's meeting, participant and recording events
 /// describe it.
@@ -161,16 +161,8 @@ pub fn participant_joined(
     participant: &Participant,
     join_time: DateTime<Utc>,
 ) -> Value {
-    let mut object = meeting_object(meeting);
-    object.insert(
-        "participant".into(),
-        participant_object(participant, "join_time", join_time, None),
-    );
-    envelope(
-        "meeting.participant_joined",
-        join_time,
-        account_payload(&meeting.account_id, object),
-    )
+    let object = participant_object(participant, "join_time", join_time, None);
+    participant_event("meeting.participant_joined", meeting, object, join_time)
 }
 
 /// `meeting.participant_left` at `leave_time`, with `leave_reason` if given.
@@ -180,27 +172,26 @@ pub fn participant_left(
     leave_time: DateTime<Utc>,
     leave_reason: Option<&str>,
 ) -> Value {
+    let object = participant_object(participant, "leave_time", leave_time, leave_reason);
+    participant_event("meeting.participant_left", meeting, object, leave_time)
+}
+
+/// A participant event at `at`: the meeting object with `participant`.
+fn participant_event(
+    event: &str,
+    meeting: &MeetingInstance,
+    participant: Value,
+    at: DateTime<Utc>,
+) -> Value {
     let mut object = meeting_object(meeting);
-    object.insert(
-        "participant".into(),
-        participant_object(participant, "leave_time", leave_time, leave_reason),
-    );
-    envelope(
-        "meeting.participant_left",
-        leave_time,
-        account_payload(&meeting.account_id, object),
-    )
+    object.insert("participant".into(), participant);
+    envelope(event, at, account_payload(&meeting.account_id, object))
 }
 
 /// The recording object of `recording.completed`, in Rivet's field order:
 /// `id` a number, `total_size` the sum of the files' `file_size`.
 fn recording_object(recording: &RecordingInstance) -> Map<String, Value> {
     let meeting = &recording.meeting;
-    let total_size: u64 = recording
-        .recording_files
-        .iter()
-        .filter_map(|f| f.get("file_size").and_then(Value::as_u64))
-        .sum();
     into_map(json!({
         "id": meeting.id,
         "uuid": meeting.uuid,
@@ -214,7 +205,7 @@ fn recording_object(recording: &RecordingInstance) -> Map<String, Value> {
         "host_email": meeting.host_email,
         "duration": meeting.duration,
         "share_url": recording.share_url,
-        "total_size": total_size,
+        "total_size": recordings::total_size(&recording.recording_files),
         "recording_count": recording.recording_files.len(),
         "recording_play_passcode": recording.recording_play_passcode,
         "recording_files": recording.recording_files,

@@ -1,39 +1,16 @@
-//! Endpoints the emulator tells apart, and the faults a test can inject into them.
-
-use std::time::Duration;
+//! The faults a test can inject into an endpoint.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::endpoints::Endpoint;
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
-
-/// The endpoints the emulator counts and can fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    /// `POST /oauth/token`
-    Token,
-    /// `GET /v2/users/{userId}`
-    GetUser,
-    /// `GET /v2/users/{userId}/token`
-    GetUserToken,
-    /// `POST /v2/users/{userId}/meetings`
-    CreateMeeting,
-    /// `GET /v2/meetings/{meetingId}`
-    GetMeeting,
-    /// `PATCH /v2/meetings/{meetingId}`
-    UpdateMeeting,
-    /// `DELETE /v2/meetings/{meetingId}`
-    DeleteMeeting,
-    /// `GET /v2/users/{userId}/meetings`
-    ListMeetings,
-    /// `GET /v2/meetings/{meetingId}/recordings`
-    GetRecordings,
-}
 
 /// A fault to inject into one endpoint.
 #[derive(Debug, Clone)]
@@ -157,31 +134,17 @@ fn rate_limited(retry_after: Option<String>) -> Rejection {
     response.into()
 }
 
-/// The endpoint a request is for, by method and path.
-fn endpoint_of(method: &Method, path: &str) -> Option<Endpoint> {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("POST", ["oauth", "token"]) => Some(Endpoint::Token),
-        ("GET", ["v2", "users", _]) => Some(Endpoint::GetUser),
-        ("GET", ["v2", "users", _, "token"]) => Some(Endpoint::GetUserToken),
-        ("POST", ["v2", "users", _, "meetings"]) => Some(Endpoint::CreateMeeting),
-        ("GET", ["v2", "users", _, "meetings"]) => Some(Endpoint::ListMeetings),
-        ("GET", ["v2", "meetings", _]) => Some(Endpoint::GetMeeting),
-        ("PATCH", ["v2", "meetings", _]) => Some(Endpoint::UpdateMeeting),
-        ("DELETE", ["v2", "meetings", _]) => Some(Endpoint::DeleteMeeting),
-        ("GET", ["v2", "meetings", _, "recordings"]) => Some(Endpoint::GetRecordings),
-        _ => None,
-    }
-}
-
 /// Applies [`FaultKind::LateAnswer`]: the request is handled on a task of its
 /// own, so it completes even when its caller hangs up, and the answer waits.
+/// The router puts this on every declared route, inside the layer that tells
+/// the request its [`Endpoint`].
 pub(crate) async fn late_answers(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let delay = endpoint_of(request.method(), request.uri().path()).and_then(|endpoint| {
+    let endpoint = request.extensions().get::<Endpoint>().copied();
+    let delay = endpoint.and_then(|endpoint| {
         let mut state = shared.lock();
         take_where(&mut state.faults, endpoint, |kind| {
             matches!(kind, FaultKind::LateAnswer(_))

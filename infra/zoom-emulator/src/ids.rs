@@ -35,11 +35,14 @@ pub(crate) fn access_token() -> String {
 
 /// A JWT-looking ZAK (header.payload.signature); never the same twice.
 pub(crate) fn zak() -> String {
+    jwt_shaped(r#""aud":"clientsm""#)
+}
+
+/// `header.payload.signature`, the payload `{<claim>,"nonce":<random>}`,
+/// the signature random bytes.
+fn jwt_shaped(claim: &str) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(format!(
-        r#"{{"aud":"clientsm","nonce":"{}"}}"#,
-        alphanumeric(24)
-    ));
+    let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{{claim},"nonce":"{}"}}"#, alphanumeric(24)));
     let signature = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
     format!("{header}.{payload}.{signature}")
 }
@@ -71,13 +74,7 @@ pub(crate) fn participant_uuid() -> String {
 
 /// A JWT-shaped recording `download_token`; never the same twice.
 pub(crate) fn download_token() -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(format!(
-        r#"{{"purpose":"recording_download","nonce":"{}"}}"#,
-        alphanumeric(24)
-    ));
-    let signature = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-    format!("{header}.{payload}.{signature}")
+    jwt_shaped(r#""purpose":"recording_download""#)
 }
 
 #[cfg(test)]

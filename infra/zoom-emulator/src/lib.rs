@@ -21,6 +21,7 @@ mod auth;
 mod config;
 mod daily_limit;
 mod emulator;
+mod endpoints;
 pub mod events;
 mod faults;
 mod ids;
@@ -45,6 +46,7 @@ pub use config::{
 };
 pub use daily_limit::DAILY_CREATE_UPDATE_LIMIT;
 pub use emulator::Emulator;
-pub use faults::{Endpoint, Fault, FaultKind};
+pub use endpoints::Endpoint;
+pub use faults::{Fault, FaultKind};
 pub use lifecycle::{Lifecycle, Participant, Session};
 pub use scopes::MISSING_SCOPES_CODE;

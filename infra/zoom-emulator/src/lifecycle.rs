@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::emulator::Emulator;
-use crate::events::{self, MeetingInstance, RecordingInstance};
+use crate::events::{self, MeetingInstance};
 use crate::ids;
-use crate::meeting_model::Meeting;
 use crate::recordings::{self, Recording};
 use crate::state::Shared;
 use crate::webhook;
@@ -93,20 +92,71 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).expect("lifecycle offsets fit in chrono's range")
 }
 
-fn meeting_instance(shared: &Shared, meeting: &Meeting) -> MeetingInstance {
-    MeetingInstance {
-        account_id: shared.accounts[meeting.account].account_id.clone(),
-        id: meeting.id,
-        uuid: meeting.uuid.clone(),
-        host_id: meeting.host_id.clone(),
-        host_email: meeting.host_email.clone(),
-        topic: meeting.topic.clone(),
-        kind: meeting.kind,
-        start_time: meeting.start_time,
-        timezone: meeting.timezone.clone(),
-        duration: meeting.duration,
-        password: meeting.password.clone(),
+/// Every participant's joins and leaves, ordered by time (then [`Rank`]).
+fn participant_events(instance: &MeetingInstance, lifecycle: &Lifecycle) -> Vec<Value> {
+    let start = instance.start_time;
+    let mut timed: Vec<(DateTime<Utc>, Rank, Value)> = Vec::new();
+    for session in &lifecycle.sessions {
+        check_offsets(session, lifecycle.duration);
+        let participant = &session.participant;
+        let join = start + chrono_duration(session.join_offset);
+        let leave = start + chrono_duration(session.leave_offset);
+        let reason = leave_reason(participant, session.leave_offset, lifecycle.duration);
+        let leave_rank = if join == leave {
+            Rank::LeaveOfInstantSession
+        } else {
+            Rank::Leave
+        };
+        let joined = events::participant_joined(instance, participant, join);
+        let left = events::participant_left(instance, participant, leave, Some(&reason));
+        timed.push((join, Rank::Join, joined));
+        timed.push((leave, leave_rank, left));
     }
+    timed.sort_by_key(|(time, rank, _)| (*time, *rank));
+    timed.into_iter().map(|(_, _, event)| event).collect()
+}
+
+/// Panics unless the session joins, then leaves, by the meeting's end.
+fn check_offsets(session: &Session, meeting_duration: Duration) {
+    let name = &session.participant.user_name;
+    let (join, leave) = (session.join_offset, session.leave_offset);
+    assert!(
+        join <= leave,
+        "lifecycle_events: {name} leaves ({leave:?}) before joining ({join:?})"
+    );
+    assert!(
+        leave <= meeting_duration,
+        "lifecycle_events: {name} leaves ({leave:?}) after the meeting ends ({meeting_duration:?})"
+    );
+}
+
+/// The instance's cloud recording: an MP4, an M4A and a `TB` file from start
+/// to end, its `duration` the meeting's length in whole minutes, rounded up.
+fn lifecycle_recording(
+    shared: &Shared,
+    account: usize,
+    instance: MeetingInstance,
+    lifecycle: &Lifecycle,
+) -> Recording {
+    let seconds = lifecycle.duration.as_secs();
+    let minutes = u32::try_from(seconds.div_ceil(60)).unwrap_or(u32::MAX);
+    let start = instance.start_time;
+    let files = recordings::build_files_between(
+        json!([
+            {"file_type": "MP4", "file_size": seconds * MP4_BYTES_PER_SECOND},
+            {"file_type": "M4A", "file_size": seconds * M4A_BYTES_PER_SECOND},
+            {"file_type": "TB"},
+        ]),
+        &instance.uuid,
+        start,
+        start + chrono_duration(lifecycle.duration),
+        &shared.base_url,
+    );
+    let meeting = MeetingInstance {
+        duration: minutes,
+        ..instance
+    };
+    Recording::new(account, meeting, files, &shared.base_url)
 }
 
 /// The `leave_reason` of a participant leaving at `leave_offset`
@@ -139,7 +189,7 @@ impl Emulator {
         state
             .meetings
             .get(&id)
-            .map(|meeting| meeting_instance(shared, meeting))
+            .map(|meeting| meeting.instance(shared))
     }
 
     /// Builds the events Zoom would send for meeting `meeting_id` (created
@@ -168,106 +218,27 @@ impl Emulator {
             .ok()
             .and_then(|id| state.meetings.get(&id))
             .unwrap_or_else(|| panic!("lifecycle_events: no meeting {meeting_id}"));
-        let instance = meeting_instance(shared, meeting);
+        let instance = meeting.instance(shared);
         let account = meeting.account;
-        let start = instance.start_time;
-        let end = start + chrono_duration(lifecycle.duration);
+        let end = instance.start_time + chrono_duration(lifecycle.duration);
 
-        let mut timed: Vec<(DateTime<Utc>, Rank, Value)> = Vec::new();
-        for session in &lifecycle.sessions {
-            assert!(
-                session.join_offset <= session.leave_offset,
-                "lifecycle_events: {} leaves ({:?}) before joining ({:?})",
-                session.participant.user_name,
-                session.leave_offset,
-                session.join_offset
-            );
-            assert!(
-                session.leave_offset <= lifecycle.duration,
-                "lifecycle_events: {} leaves ({:?}) after the meeting ends ({:?})",
-                session.participant.user_name,
-                session.leave_offset,
-                lifecycle.duration
-            );
-            let join = start + chrono_duration(session.join_offset);
-            let leave = start + chrono_duration(session.leave_offset);
-            let reason = leave_reason(
-                &session.participant,
-                session.leave_offset,
-                lifecycle.duration,
-            );
-            let leave_rank = if join == leave {
-                Rank::LeaveOfInstantSession
-            } else {
-                Rank::Leave
-            };
-            timed.push((
-                join,
-                Rank::Join,
-                events::participant_joined(&instance, &session.participant, join),
-            ));
-            timed.push((
-                leave,
-                leave_rank,
-                events::participant_left(&instance, &session.participant, leave, Some(&reason)),
-            ));
-        }
-        timed.sort_by_key(|(time, rank, _)| (*time, *rank));
-
-        let mut out = Vec::with_capacity(timed.len() + 3);
+        let mut out = Vec::with_capacity(2 * lifecycle.sessions.len() + 3);
         out.push(events::meeting_started(&instance));
-        out.extend(timed.into_iter().map(|(_, _, event)| event));
+        out.extend(participant_events(&instance, lifecycle));
         out.push(events::meeting_ended(&instance, end));
-
         if lifecycle.with_recording {
-            let seconds = lifecycle.duration.as_secs();
-            let minutes = u32::try_from(seconds.div_ceil(60)).unwrap_or(u32::MAX);
-            let files = recordings::build_files_between(
-                json!([
-                    {"file_type": "MP4", "file_size": seconds * MP4_BYTES_PER_SECOND},
-                    {"file_type": "M4A", "file_size": seconds * M4A_BYTES_PER_SECOND},
-                    {"file_type": "TB"},
-                ]),
-                &instance.uuid,
-                start,
-                end,
-                &shared.base_url,
-            );
-            let recording = Recording {
-                uuid: instance.uuid.clone(),
-                meeting_id: instance.id,
-                account,
-                host_id: instance.host_id.clone(),
-                host_email: instance.host_email.clone(),
-                topic: instance.topic.clone(),
-                kind: instance.kind,
-                start_time: start,
-                timezone: instance.timezone.clone(),
-                duration: minutes,
-                password: instance.password.clone(),
-                share_url: format!("{}/rec/share/{}", shared.base_url, ids::alphanumeric(40)),
-                play_passcode: ids::alphanumeric(32),
-                files,
-            };
-            let described = RecordingInstance {
-                meeting: MeetingInstance {
-                    duration: minutes,
-                    ..instance
-                },
-                share_url: recording.share_url.clone(),
-                recording_play_passcode: recording.play_passcode.clone(),
-                recording_files: recording.files.clone(),
-            };
+            let recording = lifecycle_recording(shared, account, instance, lifecycle);
+            let (id, uuid) = (recording.meeting_id(), recording.uuid().to_owned());
             state
                 .recordings
-                .retain(|r| !(r.meeting_id == recording.meeting_id && r.uuid == recording.uuid));
-            state.recordings.push(recording);
+                .retain(|r| !(r.meeting_id() == id && r.uuid() == uuid));
             let completed_at = end + chrono::Duration::minutes(RECORDING_DELAY_MINUTES);
             out.push(events::recording_completed(
-                &described,
+                &recording.instance,
                 &ids::download_token(),
                 completed_at,
             ));
+            state.recordings.push(recording);
         }
         out
     }

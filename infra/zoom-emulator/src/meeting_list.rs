@@ -5,13 +5,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::auth::{self, param, query_params};
-use crate::faults::Endpoint;
+use crate::auth::{self, Call, param, query_params};
 use crate::ids;
 use crate::meeting_model::Meeting;
 use crate::reply::{self, Rejection};
@@ -29,14 +28,13 @@ const CURSOR_TTL: Duration = Duration::from_secs(15 * 60);
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::ListMeetings, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     let host = shared
         .find_user(caller.account, &user_id)
         .ok_or_else(|| reply::user_not_found(&user_id))?;
-    let params = query_params(&uri);
+    let params = query_params(&call.uri);
     let page_size = param(&params, "page_size")
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)

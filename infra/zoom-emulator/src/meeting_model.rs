@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::events::MeetingInstance;
 use crate::ids;
+use crate::state::Shared;
 
 /// A meeting as the emulator stores it.
 #[derive(Debug, Clone)]
@@ -38,6 +40,24 @@ pub(crate) fn zoom_time(time: &DateTime<Utc>) -> String {
 }
 
 impl Meeting {
+    /// The instance [`crate::events`] describe: the stored UUID, the
+    /// scheduled start and duration.
+    pub(crate) fn instance(&self, shared: &Shared) -> MeetingInstance {
+        MeetingInstance {
+            account_id: shared.accounts[self.account].account_id.clone(),
+            id: self.id,
+            uuid: self.uuid.clone(),
+            host_id: self.host_id.clone(),
+            host_email: self.host_email.clone(),
+            topic: self.topic.clone(),
+            kind: self.kind,
+            start_time: self.start_time,
+            timezone: self.timezone.clone(),
+            duration: self.duration,
+            password: self.password.clone(),
+        }
+    }
+
     /// `{base}/j/{id}?pwd=…`
     pub(crate) fn join_url(&self, base_url: &str) -> String {
         format!("{base_url}/j/{}?pwd={}", self.id, self.encrypted_password)

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 
-use crate::auth::{self, Caller};
+use crate::auth::{self, Call, Caller};
 use crate::daily_limit;
-use crate::faults::Endpoint;
 use crate::ids;
 use crate::meeting_input::{self, MeetingInput};
 use crate::meeting_model::{Meeting, default_settings};
@@ -27,11 +26,10 @@ const USER_TIMEZONE: &str = "UTC";
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
     body: Bytes,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::CreateMeeting, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     let host = shared
         .find_user(caller.account, &user_id)
         .ok_or_else(|| reply::user_not_found(&user_id))?;
@@ -81,10 +79,9 @@ pub(crate) async fn create(
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     Path(meeting_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::GetMeeting, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     let state = shared.lock();
     let meeting = owned(&state, caller, &meeting_id)?;
     Ok(reply::json(
@@ -97,11 +94,10 @@ pub(crate) async fn get(
 pub(crate) async fn update(
     State(shared): State<Arc<Shared>>,
     Path(meeting_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
     body: Bytes,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::UpdateMeeting, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     owned(&shared.lock(), caller, &meeting_id)?;
     let input = meeting_input::parse(&body)?;
     let mut state = shared.lock();
@@ -116,10 +112,9 @@ pub(crate) async fn update(
 pub(crate) async fn delete(
     State(shared): State<Arc<Shared>>,
     Path(meeting_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::DeleteMeeting, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     let mut state = shared.lock();
     let id = owned(&state, caller, &meeting_id)?.id;
     state.meetings.remove(&id);

@@ -5,15 +5,14 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::auth::{param, query_params};
+use crate::auth::{Call, param, query_params};
 use crate::config::AppType;
-use crate::faults::{self, Endpoint};
 use crate::ids;
 use crate::reply::{self, Rejection};
 use crate::state::{IssuedToken, Shared};
@@ -35,13 +34,12 @@ const DEACTIVATED: &str = "The app has been deactivated";
 /// that, from an `application/x-www-form-urlencoded` body.
 pub(crate) async fn token(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
     body: Bytes,
 ) -> Result<Response, Rejection> {
-    faults::enter(&shared, Endpoint::Token).await?;
+    call.enter(&shared).await?;
     let invalid_client = || reply::oauth_error(INVALID_CLIENT, "invalid_client");
-    let (client_id, client_secret) = basic_credentials(&headers).ok_or_else(invalid_client)?;
+    let (client_id, client_secret) = basic_credentials(&call.headers).ok_or_else(invalid_client)?;
     let index = shared
         .accounts
         .iter()
@@ -51,8 +49,8 @@ pub(crate) async fn token(
     if !account.activated {
         return Err(reply::oauth_error(DEACTIVATED, "invalid_client"));
     }
-    let mut params = query_params(&uri);
-    params.extend(form_params(&headers, &body));
+    let mut params = query_params(&call.uri);
+    params.extend(form_params(&call.headers, &body));
     match param(&params, "grant_type") {
         None | Some("") => return Err(reply::oauth_error(MISSING_GRANT, "invalid_request")),
         Some("account_credentials") if account.app_type == AppType::ServerToServer => {}

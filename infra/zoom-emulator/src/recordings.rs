@@ -4,36 +4,60 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use crate::auth;
-use crate::faults::Endpoint;
+use crate::auth::{self, Call};
+use crate::events::{MeetingInstance, RecordingInstance};
 use crate::ids;
 use crate::meeting_model::zoom_time;
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
 
-/// One recorded meeting instance.
+/// One recorded meeting instance, as its account stores it.
 #[derive(Debug, Clone)]
 pub(crate) struct Recording {
-    pub uuid: String,
-    pub meeting_id: u64,
+    /// Index of the owning account.
     pub account: usize,
-    pub host_id: String,
-    pub host_email: String,
-    pub topic: String,
-    pub kind: u8,
-    pub start_time: DateTime<Utc>,
-    pub timezone: String,
-    pub duration: u32,
-    pub password: String,
-    pub share_url: String,
-    pub play_passcode: String,
-    pub files: Vec<Value>,
+    pub instance: RecordingInstance,
+}
+
+impl Recording {
+    /// A recording of `meeting` with these files, a fresh share URL and
+    /// play passcode.
+    pub(crate) fn new(
+        account: usize,
+        meeting: MeetingInstance,
+        files: Vec<Value>,
+        base_url: &str,
+    ) -> Self {
+        let instance = RecordingInstance {
+            meeting,
+            share_url: format!("{base_url}/rec/share/{}", ids::alphanumeric(40)),
+            recording_play_passcode: ids::alphanumeric(32),
+            recording_files: files,
+        };
+        Self { account, instance }
+    }
+
+    pub(crate) fn meeting_id(&self) -> u64 {
+        self.instance.meeting.id
+    }
+
+    pub(crate) fn uuid(&self) -> &str {
+        &self.instance.meeting.uuid
+    }
+
+    /// Whether `key` (a numeric meeting id or an instance UUID) names it.
+    fn answers(&self, key: &str) -> bool {
+        match key.parse::<u64>() {
+            Ok(id) => self.meeting_id() == id,
+            Err(_) => self.uuid() == key,
+        }
+    }
 }
 
 /// `meetingId` is a numeric id (its latest recorded instance) or an instance
@@ -41,11 +65,11 @@ pub(crate) struct Recording {
 /// URL-encoded; sent encoded only once it is not found, as on Zoom.
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::GetRecordings, &headers, &uri).await?;
-    let key = uri
+    let caller = auth::guard(&shared, &call).await?;
+    let key = call
+        .uri
         .path()
         .strip_prefix("/v2/meetings/")
         .and_then(|rest| rest.strip_suffix("/recordings"))
@@ -53,13 +77,11 @@ pub(crate) async fn get(
     let state = shared.lock();
     let recording = key
         .and_then(|key| {
-            state.recordings.iter().rev().find(|r| {
-                r.account == caller.account
-                    && match key.parse::<u64>() {
-                        Ok(id) => r.meeting_id == id,
-                        Err(_) => r.uuid == key,
-                    }
-            })
+            state
+                .recordings
+                .iter()
+                .rev()
+                .find(|r| r.account == caller.account && r.answers(&key))
         })
         .ok_or_else(|| {
             reply::zoom_error(
@@ -70,7 +92,7 @@ pub(crate) async fn get(
         })?;
     Ok(reply::json(
         StatusCode::OK,
-        &recording_json(&shared, recording),
+        &recording_json(&recording.instance),
     ))
 }
 
@@ -89,30 +111,34 @@ fn decode_meeting_key(raw: &str) -> Option<String> {
 }
 
 /// Zoom's recording body for one instance.
-pub(crate) fn recording_json(shared: &Shared, recording: &Recording) -> Value {
-    let total_size: u64 = recording
-        .files
+fn recording_json(recording: &RecordingInstance) -> Value {
+    let meeting = &recording.meeting;
+    json!({
+        "uuid": meeting.uuid,
+        "id": meeting.id,
+        "account_id": meeting.account_id,
+        "host_id": meeting.host_id,
+        "host_email": meeting.host_email,
+        "topic": meeting.topic,
+        "type": meeting.kind,
+        "start_time": zoom_time(&meeting.start_time),
+        "timezone": meeting.timezone,
+        "duration": meeting.duration,
+        "total_size": total_size(&recording.recording_files),
+        "recording_count": recording.recording_files.len(),
+        "share_url": recording.share_url,
+        "recording_play_passcode": recording.recording_play_passcode,
+        "password": meeting.password,
+        "recording_files": recording.recording_files,
+    })
+}
+
+/// The sum of the files' `file_size`.
+pub(crate) fn total_size(files: &[Value]) -> u64 {
+    files
         .iter()
         .filter_map(|f| f.get("file_size").and_then(Value::as_u64))
-        .sum();
-    json!({
-        "uuid": recording.uuid,
-        "id": recording.meeting_id,
-        "account_id": shared.accounts[recording.account].account_id,
-        "host_id": recording.host_id,
-        "host_email": recording.host_email,
-        "topic": recording.topic,
-        "type": recording.kind,
-        "start_time": zoom_time(&recording.start_time),
-        "timezone": recording.timezone,
-        "duration": recording.duration,
-        "total_size": total_size,
-        "recording_count": recording.files.len(),
-        "share_url": recording.share_url,
-        "recording_play_passcode": recording.play_passcode,
-        "password": recording.password,
-        "recording_files": recording.files,
-    })
+        .sum()
 }
 
 /// Builds a recording's files from what a test gave: an array of (possibly

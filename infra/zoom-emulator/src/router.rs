@@ -1,37 +1,34 @@
-//! Zoom's paths, mapped to their handlers.
+//! The router, built from the endpoint table ([`crate::endpoints`]).
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::middleware::from_fn_with_state;
+use axum::{Extension, Router};
 
+use crate::endpoints::{Declaration, ENDPOINTS};
+use crate::faults;
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
-use crate::{meeting_list, meetings, oauth, recordings, users};
 
+/// Every declared endpoint at its path and method. Each route tells its
+/// request which [`crate::Endpoint`] it is (an extension), then applies late
+/// answers; other methods on a declared path get axum's 405, other paths 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/oauth/token", post(oauth::token))
-        .route("/v2/users/{user_id}", get(users::get_user))
-        .route("/v2/users/{user_id}/token", get(users::get_user_token))
-        .route(
-            "/v2/users/{user_id}/meetings",
-            post(meetings::create).get(meeting_list::list),
-        )
-        .route(
-            "/v2/meetings/{meeting_id}",
-            get(meetings::get)
-                .patch(meetings::update)
-                .delete(meetings::delete),
-        )
-        .route("/v2/meetings/{meeting_id}/recordings", get(recordings::get))
+    ENDPOINTS
+        .iter()
+        .fold(Router::new(), |router, declared| {
+            router.route(declared.path, route(&shared, declared))
+        })
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            crate::faults::late_answers,
-        ))
         .with_state(shared)
+}
+
+fn route(shared: &Arc<Shared>, declared: &Declaration) -> axum::routing::MethodRouter<Arc<Shared>> {
+    declared
+        .method_router()
+        .route_layer(from_fn_with_state(shared.clone(), faults::late_answers))
+        .route_layer(Extension(declared.endpoint))
 }
 
 /// Paths the emulator does not implement (Zoom's exact answer is not known).

@@ -1,9 +1,9 @@
-//! Which scopes each endpoint accepts (ZOOM.md §3–4): any one of its granular
-//! or classic scopes will do.
+//! Scope checks: an endpoint accepts any one of the granular or classic
+//! scopes its entry in [`crate::endpoints`] names (ZOOM.md §3–4).
 
 use axum::http::StatusCode;
 
-use crate::faults::Endpoint;
+use crate::endpoints::{self, Endpoint};
 use crate::reply::{self, Rejection};
 
 /// Code of Zoom's "token lacks scopes" error.
@@ -21,51 +21,9 @@ pub(crate) struct ScopeRule {
     pub classic: &'static [&'static str],
 }
 
-/// The endpoint's rule; `None` for the token endpoint.
-pub(crate) fn rule(endpoint: Endpoint) -> Option<ScopeRule> {
-    let (granular, classic): (&[&str], &[&str]) = match endpoint {
-        Endpoint::Token => return None,
-        Endpoint::CreateMeeting => (
-            &["meeting:write:meeting", "meeting:write:meeting:admin"],
-            &["meeting:write", "meeting:write:admin"],
-        ),
-        Endpoint::GetMeeting => (
-            &["meeting:read:meeting", "meeting:read:meeting:admin"],
-            &["meeting:read", "meeting:read:admin"],
-        ),
-        Endpoint::UpdateMeeting => (
-            &["meeting:update:meeting", "meeting:update:meeting:admin"],
-            &["meeting:write", "meeting:write:admin"],
-        ),
-        Endpoint::DeleteMeeting => (
-            &["meeting:delete:meeting", "meeting:delete:meeting:admin"],
-            &["meeting:write", "meeting:write:admin"],
-        ),
-        Endpoint::ListMeetings => (
-            &[
-                "meeting:read:list_meetings",
-                "meeting:read:list_meetings:admin",
-            ],
-            &["meeting:read", "meeting:read:admin"],
-        ),
-        Endpoint::GetUser => (
-            &["user:read:user", "user:read:user:admin"],
-            &["user:read", "user:read:admin"],
-        ),
-        Endpoint::GetUserToken => (
-            &["user:read:token", "user:read:token:admin"],
-            &["user:read", "user:read:admin", "user_zak:read"],
-        ),
-        Endpoint::GetRecordings => (
-            &[
-                "cloud_recording:read:list_recording_files",
-                "cloud_recording:read:list_recording_files:admin",
-                "cloud_recording:read:list_recording_files:master",
-            ],
-            &["recording:read", "recording:read:admin"],
-        ),
-    };
-    Some(ScopeRule { granular, classic })
+/// The endpoint's rule (from [`crate::endpoints`]); `None` for the token endpoint.
+pub(crate) fn rule(endpoint: Endpoint) -> Option<&'static ScopeRule> {
+    endpoints::declaration(endpoint).scopes.as_ref()
 }
 
 /// `Err(400 4711 …)` unless `granted` holds one of the endpoint's scopes.
@@ -83,7 +41,7 @@ pub(crate) fn check(endpoint: Endpoint, granted: &[String]) -> Result<(), Reject
     Err(reply::zoom_error(
         StatusCode::BAD_REQUEST,
         MISSING_SCOPES_CODE,
-        missing_scopes_message(&rule),
+        missing_scopes_message(rule),
     ))
 }
 
@@ -102,7 +60,7 @@ mod tests {
     fn message_lists_granular_scopes() {
         let rule = rule(Endpoint::GetUserToken).unwrap();
         assert_eq!(
-            missing_scopes_message(&rule),
+            missing_scopes_message(rule),
             "Invalid access token, does not contain scopes:[user:read:token, user:read:token:admin]."
         );
     }

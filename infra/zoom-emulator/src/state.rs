@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Account, EmulatorConfig, User};
-use crate::faults::{Endpoint, Fault};
+use crate::endpoints::Endpoint;
+use crate::faults::Fault;
 use crate::meeting_model::Meeting;
 use crate::recordings::Recording;
 

@@ -3,13 +3,12 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::auth::{self, param, query_params};
+use crate::auth::{self, Call, param, query_params};
 use crate::config::User;
-use crate::faults::Endpoint;
 use crate::ids;
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
@@ -17,10 +16,9 @@ use crate::state::Shared;
 pub(crate) async fn get_user(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::GetUser, &headers, &uri).await?;
+    let caller = auth::guard(&shared, &call).await?;
     let user = shared
         .find_user(caller.account, &user_id)
         .ok_or_else(|| reply::user_not_found(&user_id))?;
@@ -36,11 +34,10 @@ pub(crate) async fn get_user(
 pub(crate) async fn get_user_token(
     State(shared): State<Arc<Shared>>,
     Path(user_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Response, Rejection> {
-    let caller = auth::guard(&shared, Endpoint::GetUserToken, &headers, &uri).await?;
-    let params = query_params(&uri);
+    let caller = auth::guard(&shared, &call).await?;
+    let params = query_params(&call.uri);
     let token = match param(&params, "type") {
         Some("zak") => ids::zak(),
         Some("token") => ids::access_token(),

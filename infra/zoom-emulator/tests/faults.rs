@@ -83,24 +83,14 @@ async fn rate_limited_is_429_with_optional_retry_after() {
         FaultKind::RateLimited { retry_after: None },
         1,
     ));
-    let first = common::call(
-        &zoom,
-        &token,
-        reqwest::Method::GET,
-        "/meetings/81234567890",
-        None,
-    )
-    .await;
+    let get_meeting = || {
+        let path = "/meetings/81234567890";
+        common::call(&zoom, &token, reqwest::Method::GET, path, None)
+    };
+    let first = get_meeting().await;
     assert_eq!(first.headers().get("retry-after").unwrap(), "2");
     assert_eq!(status_json(first).await, (429, expected.clone()));
-    let second = common::call(
-        &zoom,
-        &token,
-        reqwest::Method::GET,
-        "/meetings/81234567890",
-        None,
-    )
-    .await;
+    let second = get_meeting().await;
     assert!(second.headers().get("retry-after").is_none());
     assert_eq!(status_json(second).await, (429, expected));
     assert_eq!(get(&zoom, &token, "/meetings/81234567890").await.0, 404);
@@ -161,4 +151,53 @@ async fn faults_come_before_authentication_and_count_every_request() {
     assert_eq!(get(&zoom, "not-a-token", "/users/me/meetings").await.0, 401);
     assert_eq!(zoom.count(Endpoint::ListMeetings), 2);
     assert_eq!(zoom.count(Endpoint::DeleteMeeting), 0);
+}
+
+#[tokio::test]
+async fn late_answer_does_the_work_then_answers_late() {
+    let zoom = demo().await;
+    let token = demo_token(&zoom).await;
+    zoom.inject(Fault::times(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(Duration::from_millis(600)),
+        1,
+    ));
+    let request = common::call(
+        &zoom,
+        &token,
+        reqwest::Method::POST,
+        "/users/me/meetings",
+        Some(json!({})),
+    );
+    let gave_up = tokio::time::timeout(Duration::from_millis(200), request).await;
+    assert!(gave_up.is_err(), "the answer waits");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(zoom.meeting_count(), 1, "the work is done at once");
+    let started = Instant::now();
+    let (status, _) = common::post(&zoom, &token, "/users/me/meetings", json!({})).await;
+    assert_eq!(status, 201);
+    assert!(started.elapsed() < Duration::from_millis(600), "once only");
+    assert_eq!(zoom.count(Endpoint::CreateMeeting), 2);
+}
+
+#[tokio::test]
+async fn faults_stay_on_their_endpoint_and_method() {
+    let zoom = demo().await;
+    let token = demo_token(&zoom).await;
+    for endpoint in [Endpoint::GetMeeting, Endpoint::ListMeetings] {
+        zoom.inject(Fault::new(endpoint, FaultKind::ServerError(503)));
+    }
+    let put = common::call(&zoom, &token, reqwest::Method::PUT, "/meetings/1", None).await;
+    assert_eq!(put.status(), 405);
+    let (status, body) = get(&zoom, &token, "/meetings/1/unknown").await;
+    assert_eq!(
+        (status, body),
+        (404, json!({"code": 404, "message": "Not Found"}))
+    );
+    let created = common::post(&zoom, &token, "/users/me/meetings", json!({})).await;
+    assert_eq!(created.0, 201);
+    assert_eq!(get(&zoom, &token, "/meetings/1").await.0, 503);
+    assert_eq!(get(&zoom, &token, "/users/me/meetings").await.0, 503);
+    assert_eq!(zoom.count(Endpoint::GetMeeting), 1);
+    assert_eq!(zoom.count(Endpoint::UpdateMeeting), 0);
 }

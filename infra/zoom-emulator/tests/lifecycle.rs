@@ -5,21 +5,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use common::{create_meeting, demo, demo_token, get};
-use hmac::{Hmac, Mac};
+use common::receiver::Receiver;
+use common::{create_meeting, demo, demo_token, get, reference_signature};
 use serde_json::{Value, json};
-use sha2::Sha256;
-use tokio::task::JoinHandle;
 use zoom_emulator::events::{self, RecordingInstance};
 use zoom_emulator::{Emulator, Lifecycle, Participant, Session};
 
@@ -37,62 +29,6 @@ fn start() -> DateTime<Utc> {
 
 fn ms_after_start(offset: Duration) -> i64 {
     start().timestamp_millis() + i64::try_from(offset.as_millis()).unwrap()
-}
-
-fn reference_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-/// A webhook endpoint on a random loopback port that records what it gets
-/// and answers `status`.
-struct Receiver {
-    url: String,
-    seen: Seen,
-    task: JoinHandle<()>,
-}
-
-impl Receiver {
-    async fn start(status: StatusCode) -> Receiver {
-        async fn receive(
-            State((seen, status)): State<(Seen, StatusCode)>,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> StatusCode {
-            seen.lock().unwrap().push((headers, body));
-            status
-        }
-        let seen: Seen = Arc::default();
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .route("/zoom/webhook", post(receive))
-            .with_state((seen.clone(), status));
-        let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver {
-            url: format!("http://{addr}/zoom/webhook"),
-            seen,
-            task,
-        }
-    }
-
-    fn received(&self) -> Vec<(HeaderMap, Bytes)> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 fn ana() -> Participant {

@@ -1,27 +1,13 @@
 //! `webhook::sign` against independently computed HMACs, and `webhook::send`
 //! against a local receiver.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use hmac::{Hmac, Mac};
+use axum::http::StatusCode;
+use common::receiver::Receiver;
+use common::reference_signature;
 use serde_json::json;
-use sha2::Sha256;
 use zoom_emulator::webhook;
-
-fn reference_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
 
 #[test]
 fn sign_matches_a_known_vector() {
@@ -54,24 +40,9 @@ fn encrypted_token_matches_a_known_vector() {
     );
 }
 
-type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-async fn receive(State(seen): State<Seen>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    seen.lock().unwrap().push((headers, body));
-    StatusCode::NO_CONTENT
-}
-
 #[tokio::test]
 async fn send_posts_the_signed_bytes_with_zooms_headers() {
-    let seen: Seen = Arc::default();
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new()
-        .route("/hooks/zoom", post(receive))
-        .with_state(seen.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let receiver = Receiver::start(StatusCode::NO_CONTENT).await;
 
     let event = json!({
         "event": "recording.completed",
@@ -79,12 +50,12 @@ async fn send_posts_the_signed_bytes_with_zooms_headers() {
         "download_token": "dl-token",
         "payload": {"account_id": "demo-account", "object": {"id": 81234567890_u64, "uuid": "/ab//cd=="}}
     });
-    let response = webhook::send(&format!("http://{addr}/hooks/zoom"), "s3cret", &event)
+    let response = webhook::send(&receiver.url, "s3cret", &event)
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
 
-    let (headers, body) = seen.lock().unwrap().pop().expect("one delivery");
+    let (headers, body) = receiver.received().pop().expect("one delivery");
     let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
     let timestamp = header("x-zm-request-timestamp");
     let seconds: i64 = timestamp.parse().unwrap();
@@ -103,5 +74,4 @@ async fn send_posts_the_signed_bytes_with_zooms_headers() {
         serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
         event
     );
-    server.abort();
 }

@@ -1,7 +1,11 @@
 //! Helpers shared by the emulator's integration tests.
 #![allow(dead_code)]
 
+pub mod receiver;
+
+use hmac::{Hmac, Mac};
 use serde_json::Value;
+use sha2::Sha256;
 use zoom_emulator::{
     DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Emulator, EmulatorConfig,
 };
@@ -111,4 +115,15 @@ pub async fn create_meeting(zoom: &Emulator, token: &str, topic: &str) -> u64 {
     .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_u64().expect("numeric id")
+}
+
+/// Zoom's webhook signature `v0=HMAC-SHA256(secret, "v0:{timestamp}:{body}")`,
+/// computed here independently of [`zoom_emulator::webhook::sign`].
+pub fn reference_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(b"v0:");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
