@@ -10,6 +10,7 @@ pub mod meetings;
 pub mod observe;
 pub mod problem;
 pub mod signature;
+mod signature_request;
 pub mod views;
 pub mod webhooks;
 

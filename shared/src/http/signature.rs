@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::extract::{JsonObject, MAX_BODY_BYTES};
 use super::meetings::meeting_path;
-use crate::app::signature::{Signature, SignatureService, parse_request};
+use super::signature_request::parse_request;
+use crate::app::signature::{Signature, SignatureService};
 use crate::domain::meeting::zoom_time;
 use crate::error::AppError;
 use crate::state::AppState;

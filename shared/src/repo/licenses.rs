@@ -38,6 +38,15 @@ fn index_item(license: &License) -> Item {
     )
 }
 
+/// A check that the license is still as read (status, capacity): booking
+/// on it is decided on that.
+pub fn unchanged(license: &License) -> Write {
+    Write::Check {
+        key: keys::license(&license.academy_id, &license.license_id),
+        condition: version_is(license),
+    }
+}
+
 fn version_is(license: &License) -> Condition {
     Condition::AttrEquals("version".into(), Value::from(license.version))
 }

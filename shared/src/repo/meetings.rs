@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::paging::{Walk, sort_key, walk};
 use super::{RepoError, from_item, get_record, keys, to_item};
 use crate::domain::meeting::{Meeting, MeetingStatus};
-use crate::store::{Condition, Item, Query, SkRange, Store, Write};
+use crate::store::{Condition, Item, Query, SkRange, Store, StoreError, TTL_ATTRIBUTE, Write};
 
 #[derive(Clone)]
 pub struct MeetingRepo {
@@ -158,9 +158,50 @@ impl MeetingRepo {
             .is_some())
     }
 
-    /// A raw item of the table (e.g. a lock), or `None`.
-    pub async fn get_item(&self, key: &crate::store::Key) -> Result<Option<Item>, RepoError> {
-        Ok(self.store.get(key).await?)
+    /// Takes a meeting's edit lock until `expires` (or one left by an edit
+    /// that crashed, once expired): `Some(token)`, or `None` while another
+    /// edit holds it.
+    pub async fn lock_edit(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<Option<String>, RepoError> {
+        let key = keys::meeting_edit(academy_id, meeting_id);
+        let token = ulid::Ulid::new().to_string();
+        let item = to_item(
+            &key,
+            &json!({"token": token, "expiresAt": expires.timestamp(),
+                    TTL_ATTRIBUTE: (expires + chrono::Duration::days(1)).timestamp()}),
+        );
+        let now = Utc::now().timestamp();
+        let condition = match self.store.get(&key).await? {
+            None => Condition::NotExists,
+            Some(held) if held.get("expiresAt").and_then(Value::as_i64) < Some(now) => {
+                let held_token = held.get("token").cloned().unwrap_or_default();
+                Condition::AttrEquals("token".into(), held_token)
+            }
+            Some(_) => return Ok(None),
+        };
+        match self.write(vec![Write::put_if(item, condition)]).await {
+            Ok(()) => Ok(Some(token)),
+            Err(RepoError::Store(StoreError::ConditionFailed { .. })) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives a meeting's edit lock up, if it is still the one `token` took.
+    pub async fn unlock_edit(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        token: &str,
+    ) -> Result<(), RepoError> {
+        let unlock = Write::delete_if(
+            keys::meeting_edit(academy_id, meeting_id),
+            Condition::AttrEquals("token".into(), json!(token)),
+        );
+        self.write(vec![unlock]).await
     }
 
     pub async fn write(&self, writes: Vec<Write>) -> Result<(), RepoError> {

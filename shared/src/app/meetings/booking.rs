@@ -5,7 +5,6 @@
 //! read again and decide again.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::Value;
 
 use super::MeetingService;
 use crate::backoff::{Backoff, Jitter};
@@ -190,7 +189,7 @@ impl MeetingService {
             ];
             writes.extend(extra(choice.license));
             if !matches!(ask.pick, Pick::Current(_)) {
-                writes.push(license_unchanged(choice.license));
+                writes.push(crate::repo::licenses::unchanged(choice.license));
             }
             writes.extend(
                 stale
@@ -326,12 +325,4 @@ fn stale_bookings(choice: &Choice, now: DateTime<Utc>) -> Vec<Booking> {
         .take(STALE_PER_BOOKING)
         .cloned()
         .collect()
-}
-
-/// The license as it was when chosen (status, capacity).
-fn license_unchanged(license: &License) -> Write {
-    Write::Check {
-        key: keys::license(&license.academy_id, &license.license_id),
-        condition: Condition::AttrEquals("version".into(), Value::from(license.version)),
-    }
 }

@@ -4,8 +4,7 @@
 //! Zoom anything, so Zoom never keeps the time of an edit that lost (nor
 //! loses the winner's to the loser's undo).
 
-use chrono::{Duration, Utc};
-use serde_json::{Value, json};
+use chrono::Utc;
 
 use super::booking::{Ask, Pick, RESERVATION_TTL};
 use super::commit::commit_writes;
@@ -14,10 +13,10 @@ use crate::domain::license::License;
 use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus};
 use crate::domain::scheduling::Booking;
 use crate::error::AppError;
+use crate::repo::RepoError;
 use crate::repo::meetings::{delete_calendar, put_calendar, put_meeting};
 use crate::repo::schedule::{booking_key, remove_booking};
-use crate::repo::{RepoError, keys, to_item};
-use crate::store::{Condition, StoreError, TTL_ATTRIBUTE, Write};
+use crate::store::{StoreError, Write};
 use crate::zoom::ZoomError;
 use crate::zoom::meetings::MeetingUpdate;
 
@@ -40,59 +39,21 @@ impl MeetingService {
         patch: MeetingPatch,
     ) -> Result<Meeting, AppError> {
         self.get(academy_id, meeting_id).await?;
-        let Some(token) = self.lock_edit(academy_id, meeting_id).await? else {
+        let expires = Utc::now() + RESERVATION_TTL;
+        let locked = self.meetings.lock_edit(academy_id, meeting_id, expires);
+        let Some(token) = locked.await? else {
             let current = self.get(academy_id, meeting_id).await?;
             return Err(AppError::VersionConflict {
                 current: current.version,
             });
         };
         let result = self.patch_locked(academy_id, meeting_id, patch).await;
-        let unlock = Write::delete_if(
-            keys::meeting_edit(academy_id, meeting_id),
-            Condition::AttrEquals("token".into(), json!(token)),
-        );
-        if let Err(e) = self.meetings.write(vec![unlock]).await {
+        let unlocked = self.meetings.unlock_edit(academy_id, meeting_id, &token);
+        if let Err(e) = unlocked.await {
             // It expires on its own.
             tracing::warn!(meeting_id, error = %e, "could not release a meeting edit lock");
         }
         result
-    }
-
-    /// Takes the meeting's edit lock (or one left by an edit that crashed,
-    /// once expired): `Some(token)`, or `None` while another edit holds it.
-    async fn lock_edit(
-        &self,
-        academy_id: &str,
-        meeting_id: &str,
-    ) -> Result<Option<String>, AppError> {
-        let key = keys::meeting_edit(academy_id, meeting_id);
-        let token = ulid::Ulid::new().to_string();
-        let now = Utc::now();
-        let expires = now + RESERVATION_TTL;
-        let item = to_item(
-            &key,
-            &json!({"token": token, "expiresAt": expires.timestamp(),
-                    TTL_ATTRIBUTE: (expires + Duration::days(1)).timestamp()}),
-        );
-        let condition = match self.meetings.get_item(&key).await? {
-            None => Condition::NotExists,
-            Some(held) if held.get("expiresAt").and_then(Value::as_i64) < Some(now.timestamp()) => {
-                Condition::AttrEquals(
-                    "token".into(),
-                    held.get("token").cloned().unwrap_or_default(),
-                )
-            }
-            Some(_) => return Ok(None),
-        };
-        match self
-            .meetings
-            .write(vec![Write::put_if(item, condition)])
-            .await
-        {
-            Ok(()) => Ok(Some(token)),
-            Err(RepoError::Store(StoreError::ConditionFailed { .. })) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 
     async fn patch_locked(
