@@ -5,17 +5,15 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
-use super::error::{CODE_INVALID_TOKEN, ZoomError, classify_oauth};
+use super::error::{CODE_INVALID_TOKEN, ZoomError};
+use super::failures::{api_error, rate_limited, transport_error};
 use super::operations::{Operation, Retry};
 use super::token::{AccessToken, TokenCache};
-use super::types::TokenResponse;
 use crate::backoff::{Backoff, Jitter};
 use crate::secrets::Secret;
 
@@ -63,7 +61,7 @@ pub struct ZoomClient {
     /// of a cold start), which most requests never need — the AWS SDK's
     /// client has loaded its own copy for DynamoDB already.
     http: Arc<OnceLock<reqwest::Client>>,
-    settings: Arc<ZoomSettings>,
+    pub(super) settings: Arc<ZoomSettings>,
     tokens: Arc<TokenCache>,
 }
 
@@ -80,85 +78,6 @@ impl ZoomResponse {
     }
 }
 
-/// Seconds until the next 00:00 UTC, when Zoom's daily caps reset.
-pub fn until_utc_midnight(now: DateTime<Utc>) -> Duration {
-    let tomorrow = (now.date_naive() + chrono::Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc();
-    (tomorrow - now).to_std().unwrap_or(Duration::ZERO)
-}
-
-/// `Retry-After` as seconds, an HTTP date or an ISO time (all seen from Zoom).
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc3339(value)
-        .or_else(|_| DateTime::parse_from_rfc2822(value))
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
-}
-
-fn rate_limited(headers: &HeaderMap, body: &[u8]) -> ZoomError {
-    let now = Utc::now();
-    let message = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default();
-    let lower = message.to_ascii_lowercase();
-    let daily_type = headers
-        .get("x-ratelimit-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.eq_ignore_ascii_case("daily-limit"));
-    let daily = daily_type || lower.contains("daily") || lower.contains("00:00:00");
-    let header = headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now));
-    let retry_after = header.or_else(|| daily.then(|| until_utc_midnight(now)));
-    ZoomError::RateLimited {
-        retry_after,
-        daily,
-        message,
-    }
-}
-
-fn api_error(status: StatusCode, body: &[u8]) -> ZoomError {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let code = parsed
-        .as_ref()
-        .and_then(|v| v.get("code"))
-        .and_then(Value::as_i64);
-    let message = parsed
-        .as_ref()
-        .and_then(|v| v.get("message"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
-    ZoomError::Api {
-        status: status.as_u16(),
-        code,
-        message,
-    }
-}
-
-fn transport_error(e: &reqwest::Error) -> ZoomError {
-    if e.is_timeout() {
-        ZoomError::Timeout
-    } else {
-        // Never the URL: it may carry an email. The kind is enough.
-        let kind = if e.is_connect() {
-            "connection failed"
-        } else {
-            "connection lost"
-        };
-        ZoomError::Unreachable(kind.into())
-    }
-}
-
 impl ZoomClient {
     pub fn new(settings: ZoomSettings) -> Self {
         Self {
@@ -171,7 +90,7 @@ impl ZoomClient {
     /// The HTTP client, built on first use. It fails only when the platform
     /// has no usable CA roots: Zoom is then unreachable, and the next call
     /// tries again.
-    fn http(&self) -> Result<&reqwest::Client, ZoomError> {
+    pub(super) fn http(&self) -> Result<&reqwest::Client, ZoomError> {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
@@ -192,78 +111,12 @@ impl ZoomClient {
     }
 
     /// Equal jitter: between half and all of `backoff_base · 2^attempt`.
-    fn backoff(&self) -> Backoff {
+    pub(super) fn backoff(&self) -> Backoff {
         Backoff::new(
             self.settings.backoff_base,
             Duration::from_secs(30),
             Jitter::Equal,
         )
-    }
-
-    /// Requests a new S2S token; safe to repeat, so 5xx and lost connections are retried.
-    async fn fetch_token(&self, creds: &ZoomCredentials) -> Result<AccessToken, ZoomError> {
-        let mut attempt = 0;
-        loop {
-            let sent = self
-                .http()?
-                .post(&self.settings.oauth_url)
-                .basic_auth(&creds.client_id, Some(creds.client_secret.expose()))
-                .query(&[
-                    ("grant_type", "account_credentials"),
-                    ("account_id", creds.account_id.as_str()),
-                ])
-                .send()
-                .await;
-            let retryable = match sent {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await.map_err(|e| transport_error(&e))?;
-                    if status.is_success() {
-                        let token: TokenResponse = serde_json::from_slice(&body)
-                            .map_err(|e| ZoomError::InvalidResponse(format!("token: {e}")))?;
-                        let scopes = token
-                            .scope
-                            .unwrap_or_default()
-                            .split_whitespace()
-                            .map(str::to_owned)
-                            .collect();
-                        let ttl = Duration::from_secs(token.expires_in.unwrap_or(3600));
-                        return Ok(AccessToken::new(
-                            Secret::new(token.access_token),
-                            scopes,
-                            ttl,
-                        ));
-                    }
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        return Err(rate_limited(&headers, &body));
-                    }
-                    if status.is_server_error() {
-                        api_error(status, &body)
-                    } else {
-                        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                        let error = parsed["error"].as_str().unwrap_or("").to_owned();
-                        let reason = parsed["reason"]
-                            .as_str()
-                            .or_else(|| parsed["error_description"].as_str())
-                            .unwrap_or("")
-                            .to_owned();
-                        return Err(ZoomError::OAuth {
-                            status: status.as_u16(),
-                            failure: classify_oauth(&error, &reason),
-                            error,
-                            reason,
-                        });
-                    }
-                }
-                Err(e) => transport_error(&e),
-            };
-            if attempt >= self.settings.max_retries {
-                return Err(retryable);
-            }
-            self.backoff().wait(attempt).await;
-            attempt += 1;
-        }
     }
 
     /// The cached token for these credentials, fetched once when missing or stale.
@@ -403,41 +256,4 @@ async fn exchange(
     let status = response.status();
     let headers = response.headers().clone();
     Ok((status, headers, response.bytes().await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn retry_after_forms() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 27, 23, 59, 0).unwrap();
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("2026-11-28T00:00:00Z", now),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            parse_retry_after("Sat, 28 Nov 2026 00:00:30 GMT", now),
-            Some(Duration::from_secs(90))
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(until_utc_midnight(now), Duration::from_secs(60));
-    }
-
-    #[test]
-    fn daily_cap_resumes_at_midnight_utc() {
-        let body = br#"{"code":429,"message":"You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."}"#;
-        match rate_limited(&HeaderMap::new(), body) {
-            ZoomError::RateLimited {
-                retry_after: Some(wait),
-                daily: true,
-                ..
-            } => {
-                assert!(wait <= Duration::from_secs(86_400));
-            }
-            other => panic!("{other:?}"),
-        }
-    }
 }

@@ -5,7 +5,9 @@
 pub mod client;
 pub mod encode;
 pub mod error;
+mod failures;
 pub mod meetings;
+mod oauth;
 pub mod operations;
 pub mod recordings;
 pub mod sdk_jwt;
