@@ -14,6 +14,7 @@ use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, put_recording};
 use crate::zoom::ZoomClient;
 use crate::zoom::encode::meeting_ref;
+use crate::zoom::events::ZoomRecordings;
 
 #[derive(Clone)]
 pub struct RecordingService {
@@ -78,24 +79,23 @@ impl RecordingService {
         let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
         let path = format!("/meetings/{}/recordings", meeting_ref(&target));
         let answer = match self.zoom.call(&creds, Method::GET, &path, &[], None).await {
-            Ok(answer) => answer.json::<Value>()?,
+            Ok(answer) => ZoomRecordings::from_answer(answer.json::<Value>()?),
             // No recording (yet): nothing to merge.
-            Err(e) if e.is_not_found() || e.code() == Some(3301) => Value::Null,
+            Err(e) if e.is_not_found() || e.code() == Some(3301) => ZoomRecordings::default(),
             Err(e) => return Err(e.into()),
         };
-        let mut writes: Vec<_> = answer["recording_files"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| RecordingFile::from_zoom(f, "completed"))
+        let mut writes: Vec<_> = answer
+            .recording_files
+            .iter()
+            .filter_map(|f| f.to_recording_file("completed"))
             .map(|f| put_recording(meeting_id, &f))
             .collect();
         let mut next = meeting.clone();
-        if let Some(share) = answer["share_url"].as_str() {
-            next.share_url = Some(share.to_owned());
+        if let Some(share) = answer.share_url {
+            next.share_url = Some(share);
         }
-        if let Some(code) = answer["recording_play_passcode"].as_str() {
-            next.play_passcode = Some(code.to_owned());
+        if let Some(code) = answer.recording_play_passcode {
+            next.play_passcode = Some(code);
         }
         if next != meeting {
             next.version += 1;

@@ -27,24 +27,6 @@ pub struct Attendance {
     pub version: u64,
 }
 
-/// Who a participant event is about: `participant_uuid`, else `user_id`, else email+name.
-pub fn participant_key(participant: &Value) -> Option<String> {
-    let field = |name: &str| match participant.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    if let Some(uuid) = field("participant_uuid") {
-        return Some(format!("uuid:{uuid}"));
-    }
-    if let Some(user) = field("user_id") {
-        return Some(format!("user:{user}"));
-    }
-    let email = field("email").unwrap_or_default().to_lowercase();
-    let name = field("user_name").unwrap_or_default().to_lowercase();
-    (!email.is_empty() || !name.is_empty()).then(|| format!("who:{email}|{name}"))
-}
-
 impl Attendance {
     pub fn new(participant_id: String) -> Self {
         Self {
@@ -161,22 +143,5 @@ mod tests {
         open.joined(at(5));
         assert_eq!(open.duration_seconds(), 0);
         assert!(open.view()["leftAt"].is_null());
-    }
-
-    #[test]
-    fn keys() {
-        assert_eq!(
-            participant_key(&json!({"participant_uuid": "U1", "user_id": "9"})).unwrap(),
-            "uuid:U1"
-        );
-        assert_eq!(
-            participant_key(&json!({"user_id": 16778240})).unwrap(),
-            "user:16778240"
-        );
-        assert_eq!(
-            participant_key(&json!({"email": "A@b.c", "user_name": "Ana"})).unwrap(),
-            "who:a@b.c|ana"
-        );
-        assert!(participant_key(&json!({})).is_none());
     }
 }

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod encode;
 pub mod error;
+pub mod events;
 pub mod sdk_jwt;
 pub mod token;
 pub mod types;
