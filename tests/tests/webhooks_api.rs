@@ -175,6 +175,7 @@ on_both_stores!(
     url_validation_answers_zoom_vector,
     raw_bytes_are_what_is_signed,
     every_forgery_gets_the_same_401,
+    ids_that_cannot_be_licenses_get_the_same_401,
     each_event_is_applied_once,
     unknown_meetings_and_other_events,
     sync_merges_with_pushed_recordings,
@@ -319,6 +320,33 @@ async fn every_forgery_gets_the_same_401(kind: StoreKind) {
     );
     bodies.insert(text);
     assert_eq!(bodies.len(), 1, "every refusal looks the same");
+    assert_eq!(get(&s, "").await["status"], "scheduled", "nothing applied");
+}
+
+/// A path id that no license can have is refused before the store is asked
+/// (DynamoDB would refuse a key that long: a 503, not a 401).
+async fn ids_that_cannot_be_licenses_get_the_same_401(kind: StoreKind) {
+    let s = setup(kind, Some(SECRET)).await;
+    let body = serde_json::to_vec(&envelope("meeting.started", 1, meeting_object(&s))).unwrap();
+    let ts = now();
+    let good = sign(SECRET, ts, &body);
+    let unknown = "lic_01aaaaaaaaaaaaaaaaaaaaaaaa";
+    let (_, refusal) = post_raw(&s, unknown, &body, Some(ts), Some(good.clone())).await;
+    let long = format!("lic_{}", "a".repeat(2996));
+    assert_eq!(long.len(), 3000);
+    let upper = s.license_id.to_uppercase().replacen("LIC_", "lic_", 1);
+    for id in [long.as_str(), "x", upper.as_str()] {
+        let (status, text) = post_raw(&s, id, &body, Some(ts), Some(good.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            &id[..id.len().min(40)]
+        );
+        let problem: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(problem["code"], "unauthorized");
+        assert_eq!(text, refusal, "looks like any other refusal");
+    }
     assert_eq!(get(&s, "").await["status"], "scheduled", "nothing applied");
 }
 
