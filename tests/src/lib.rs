@@ -453,18 +453,42 @@ impl Store for FailingStore {
 
 pub use lms_zoom_local::StoreKind as Kind;
 
-/// One `#[tokio::test]` per store for each suite function `async fn name(kind: StoreKind)`:
-/// module `embedded` and module `dynamodb` (moto).
+/// One `#[tokio::test]` per store for each suite function, in module
+/// `embedded` and module `dynamodb` (moto), named after the function:
+///
+/// - `on_both_stores!(a, b)` for `async fn a(kind: Kind)` (the suite starts what
+///   it needs on that kind; 2 worker threads);
+/// - `on_both_stores!(store: a, b)` for `async fn a(store: Arc<dyn Store>)`
+///   (a fresh store of each kind per test; 4 worker threads).
 #[macro_export]
 macro_rules! on_both_stores {
+    (store: $($name:ident),* $(,)?) => {
+        $crate::on_both_stores!(@both store 4; $($name)*);
+    };
     ($($name:ident),* $(,)?) => {
+        $crate::on_both_stores!(@both kind 2; $($name)*);
+    };
+    (@both $arg:ident $threads:tt; $($name:ident)*) => {
         mod embedded {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::Kind::Embedded).await })*
+            $crate::on_both_stores!(@tests $arg Embedded $threads; $($name)*);
         }
         mod dynamodb {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::Kind::Aws).await })*
+            $crate::on_both_stores!(@tests $arg Aws $threads; $($name)*);
         }
     };
+    (@tests $arg:ident $kind:ident $threads:tt; $($name:ident)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+            async fn $name() {
+                $crate::on_both_stores!(@run $arg $kind $name)
+            }
+        )*
+    };
+    (@run kind $kind:ident $name:ident) => {
+        super::$name($crate::Kind::$kind).await
+    };
+    (@run store $kind:ident $name:ident) => {{
+        let any = $crate::store_of($crate::Kind::$kind).await;
+        super::$name(any.store.clone()).await
+    }};
 }

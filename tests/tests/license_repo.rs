@@ -381,31 +381,8 @@ async fn concurrent_inserts_of_one_name_have_one_winner(store: Arc<dyn Store>) {
 
 // ---------------------------------------------------------------- wrappers
 
-macro_rules! suite {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let any = lms_zoom_tests::store_of(lms_zoom_local::StoreKind::Embedded).await;
-                    super::$case(any.store.clone()).await;
-                }
-            )*
-        }
-
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let any = lms_zoom_tests::store_of(lms_zoom_local::StoreKind::Aws).await;
-                    super::$case(any.store.clone()).await;
-                }
-            )*
-        }
-    };
-}
-
-suite!(
+lms_zoom_tests::on_both_stores!(
+    store:
     insert_get_round_trip,
     names_are_unique_case_insensitively_per_academy,
     list_is_name_ordered_and_pages_once,

@@ -1,7 +1,7 @@
 //! The contract of the storage port, written once and run against both
 //! implementations: the embedded redb store and DynamoDB (a real moto server).
-//! Every case is an `async fn(Arc<dyn Store>)`; the macro at the bottom makes
-//! one `#[tokio::test]` per case and store kind.
+//! Every case is an `async fn(Arc<dyn Store>)`; `on_both_stores!(store: ...)`
+//! at the bottom makes one `#[tokio::test]` per case and store kind.
 
 use std::sync::Arc;
 
@@ -1047,31 +1047,8 @@ async fn updates_dynamodb_refuses_are_invalid(store: Arc<dyn Store>) {
 
 // ---------------------------------------------------------------- wrappers
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let any = lms_zoom_tests::store_of(lms_zoom_local::StoreKind::Embedded).await;
-                    super::$case(any.store.clone()).await;
-                }
-            )*
-        }
-
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let any = lms_zoom_tests::store_of(lms_zoom_local::StoreKind::Aws).await;
-                    super::$case(any.store.clone()).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+lms_zoom_tests::on_both_stores!(
+    store:
     put_get_round_trip,
     not_exists_fails_with_index_and_batch_is_atomic,
     attr_equals_exists_and_check,

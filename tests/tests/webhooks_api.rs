@@ -4,7 +4,11 @@
 
 use hmac::{Hmac, Mac};
 use lms_zoom_local::StoreKind;
-use lms_zoom_tests::{ACCOUNT_ID, Backend, CLIENT_ID, CLIENT_SECRET, HOST_EMAIL, TestServer};
+use std::sync::Arc;
+
+use lms_zoom_tests::{
+    ACCOUNT_ID, Backend, CLIENT_ID, CLIENT_SECRET, CountingStore, HOST_EMAIL, TestServer, test_zoom,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -175,6 +179,7 @@ on_both_stores!(
     url_validation_answers_zoom_vector,
     raw_bytes_are_what_is_signed,
     every_forgery_gets_the_same_401,
+    ids_that_cannot_be_licenses_get_the_same_401,
     each_event_is_applied_once,
     unknown_meetings_and_other_events,
     sync_merges_with_pushed_recordings,
@@ -320,6 +325,47 @@ async fn every_forgery_gets_the_same_401(kind: StoreKind) {
     bodies.insert(text);
     assert_eq!(bodies.len(), 1, "every refusal looks the same");
     assert_eq!(get(&s, "").await["status"], "scheduled", "nothing applied");
+}
+
+/// A path id that no license can have is refused like any failed check, and
+/// before the store is asked (DynamoDB refuses keys over 2048 bytes: a 503).
+async fn ids_that_cannot_be_licenses_get_the_same_401(kind: StoreKind) {
+    let counter = std::sync::OnceLock::new();
+    let server = TestServer::start_wrapped(Backend::of(kind), test_zoom(), |store| {
+        let counting = CountingStore::new(store);
+        counter.set(counting.clone()).ok();
+        Arc::new(counting)
+    })
+    .await;
+    let counting = counter.get().unwrap();
+    let body = br#"{"event":"meeting.started","payload":{"object":{"id":"85746065432"}}}"#;
+    let ts = now();
+    let post = |id: &str| {
+        server
+            .http
+            .post(server.url(&format!("/v1/webhooks/zoom/{id}")))
+            .header("content-type", "application/json")
+            .header("x-zm-request-timestamp", ts.to_string())
+            .header("x-zm-signature", sign(SECRET, ts, body))
+            .body(body.to_vec())
+            .send()
+    };
+    let unknown = post("lic_01aaaaaaaaaaaaaaaaaaaaaaaa").await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let refusal = unknown.text().await.unwrap();
+    let long = format!("lic_{}", "a".repeat(2996));
+    assert_eq!(long.len(), 3000);
+    let before = counting.counts();
+    for id in [long.as_str(), "x", "lic_01AAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let shown = &id[..id.len().min(40)];
+        let response = post(id).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{shown}");
+        let text = response.text().await.unwrap();
+        let problem: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(problem["code"], "unauthorized", "{shown}");
+        assert_eq!(text, refusal, "{shown}: looks like any other refusal");
+    }
+    assert_eq!(counting.counts(), before, "the store was not asked");
 }
 
 async fn each_event_is_applied_once(kind: StoreKind) {

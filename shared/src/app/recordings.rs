@@ -1,8 +1,6 @@
 //! Reading what webhooks stored (recordings, attendance) and pulling
 //! recordings from Zoom for licenses without webhooks.
 
-use serde_json::Value;
-
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::verify::credentials;
@@ -97,24 +95,19 @@ impl RecordingService {
         // The instance UUID names the exact occurrence; the id names the latest one.
         let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
         // No recording (yet): nothing to merge.
-        let answer = self
-            .zoom
-            .meeting_recordings::<Value>(&creds, &target)
-            .await?
-            .unwrap_or(Value::Null);
-        let mut writes: Vec<_> = answer["recording_files"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| RecordingFile::from_zoom(f, "completed"))
+        let answer = self.zoom.meeting_recordings(&creds, &target).await?;
+        let mut writes: Vec<_> = answer
+            .recording_files
+            .iter()
+            .filter_map(|f| f.to_recording_file("completed"))
             .map(|f| put_recording(meeting_id, &f))
             .collect();
         let mut next = meeting.clone();
-        if let Some(share) = answer["share_url"].as_str() {
-            next.share_url = Some(share.to_owned());
+        if let Some(share) = answer.share_url {
+            next.share_url = Some(share);
         }
-        if let Some(code) = answer["recording_play_passcode"].as_str() {
-            next.play_passcode = Some(code.to_owned());
+        if let Some(code) = answer.recording_play_passcode {
+            next.play_passcode = Some(code);
         }
         if next != meeting {
             next.version += 1;

@@ -2,20 +2,22 @@
 //! raw bytes, then applied exactly once — the record that an event was seen is
 //! written in the same transaction as its effect.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::licenses::LicenseService;
-use crate::domain::attendance::{Attendance, participant_key};
+use crate::domain::attendance::Attendance;
 use crate::domain::meeting::{Meeting, MeetingStatus};
-use crate::domain::recording::RecordingFile;
 use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, event_seen, put_attendance, put_recording};
 use crate::repo::schedule::booking_key;
 use crate::store::{StoreError, Write};
+use crate::zoom::events::{
+    MeetingObject, RecordingObject, UrlValidation, ZoomEvent, ZoomParticipant, without_tokens,
+};
 use crate::zoom::webhook_sig;
 
 /// Largest webhook body accepted (recording events list many files).
@@ -50,31 +52,6 @@ pub struct Signed<'a> {
     pub timestamp: Option<&'a str>,
     pub signature: Option<&'a str>,
     pub body: &'a [u8],
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn time(value: &Value) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(value.as_str()?)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The event without anything secret (`download_token`), for keeping.
-fn without_tokens(mut event: Value) -> Value {
-    if let Some(o) = event.as_object_mut() {
-        o.remove("download_token");
-        if let Some(p) = o.get_mut("payload").and_then(Value::as_object_mut) {
-            p.remove("download_token");
-        }
-    }
-    event
 }
 
 fn malformed(detail: &str) -> AppError {
@@ -124,129 +101,57 @@ impl WebhookService {
         }
     }
 
+    /// Authenticates, parses the event and applies it (at most once).
     pub async fn handle(
         &self,
         license_id: &str,
         signed: Signed<'_>,
     ) -> Result<WebhookOutcome, AppError> {
         let token = self.authenticate(license_id, &signed).await?;
-        let event: Value =
+        let raw: Value =
             serde_json::from_slice(signed.body).map_err(|e| malformed(&e.to_string()))?;
-        let name = event
-            .get("event")
-            .and_then(Value::as_str)
-            .ok_or_else(|| malformed("no event name"))?
-            .to_owned();
-        if name == "endpoint.url_validation" {
-            let plain = event["payload"]["plainToken"]
-                .as_str()
-                .ok_or_else(|| malformed("no payload.plainToken"))?;
-            return Ok(WebhookOutcome::Validation {
-                plain_token: plain.to_owned(),
-                encrypted_token: webhook_sig::encrypted_token(&token, plain),
-            });
+        let event = ZoomEvent::from_value(&raw).map_err(|e| malformed(&e.to_string()))?;
+        match &event {
+            ZoomEvent::UrlValidation(validation) => validate(&token, validation),
+            ZoomEvent::Other => Ok(WebhookOutcome::Ignored),
+            ZoomEvent::MeetingStarted(_)
+            | ZoomEvent::MeetingEnded(_)
+            | ZoomEvent::MeetingDeleted(_)
+            | ZoomEvent::ParticipantJoined(_)
+            | ZoomEvent::ParticipantLeft(_)
+            | ZoomEvent::RecordingCompleted(_)
+            | ZoomEvent::RecordingTrashed(_)
+            | ZoomEvent::RecordingDeleted(_) => self.apply(license_id, &event, raw).await,
         }
-        let handled = [
-            "meeting.started",
-            "meeting.ended",
-            "meeting.deleted",
-            "meeting.participant_joined",
-            "meeting.participant_left",
-            "recording.completed",
-            "recording.trashed",
-            "recording.deleted",
-        ];
-        if !handled.contains(&name.as_str()) {
-            return Ok(WebhookOutcome::Ignored);
-        }
-        let object = &event["payload"]["object"];
-        let zoom_id = text(&object["id"]).ok_or_else(|| malformed("no payload.object.id"))?;
-        let hash = dedupe_hash(license_id, &name, &event);
+    }
+
+    /// A meeting or recording event: its effect and the record that it was
+    /// seen, written together; about a meeting we do not know, kept.
+    async fn apply(
+        &self,
+        license_id: &str,
+        event: &ZoomEvent,
+        raw: Value,
+    ) -> Result<WebhookOutcome, AppError> {
+        let name = event.name();
+        let zoom_id = event
+            .about()
+            .and_then(|about| about.meeting.id.clone())
+            .ok_or_else(|| malformed("no payload.object.id"))?;
+        let hash = dedupe_hash(license_id, event);
         let matched = match self.recordings.by_zoom_id(&zoom_id).await? {
             Some((academy, meeting, license)) if license == license_id => Some((academy, meeting)),
             _ => None,
         };
         let Some((academy_id, meeting_id)) = matched else {
-            let keep = without_tokens(event.clone());
-            return match self
-                .recordings
-                .write(vec![event_seen(&hash, &name, Some(&keep))])
-                .await
-            {
-                Ok(()) => {
-                    tracing::info!(event = %name, zoom_meeting_id = %zoom_id, "webhook for an unknown meeting kept");
-                    Ok(WebhookOutcome::Unmatched)
-                }
-                Err(e) if already_seen(&e) => Ok(WebhookOutcome::Duplicate),
-                Err(e) => Err(e.into()),
-            };
+            return self.keep_unmatched(&hash, name, &zoom_id, raw).await;
         };
         for _ in 0..ATTEMPTS {
             let Some(meeting) = self.meetings.get(&academy_id, &meeting_id).await? else {
                 return Ok(WebhookOutcome::Unmatched);
             };
-            let mut writes = vec![event_seen(&hash, &name, None)];
-            match name.as_str() {
-                "meeting.started" | "meeting.ended" | "meeting.deleted" => {
-                    writes.extend(status_change(&meeting, &name, object));
-                }
-                "meeting.participant_joined" | "meeting.participant_left" => {
-                    let participant = &object["participant"];
-                    let key =
-                        participant_key(participant).ok_or_else(|| malformed("no participant"))?;
-                    let current = self.recordings.participant(&meeting_id, &key).await?;
-                    let read_version = current.as_ref().map_or(0, |a| a.version);
-                    let mut attendance = current.unwrap_or_else(|| Attendance::new(key));
-                    if let Some(n) = text(&participant["user_name"]) {
-                        attendance.name = Some(n);
-                    }
-                    if let Some(e) = text(&participant["email"]) {
-                        attendance.email = Some(e);
-                    }
-                    if name == "meeting.participant_joined" {
-                        let at = time(&participant["join_time"])
-                            .ok_or_else(|| malformed("no join_time"))?;
-                        attendance.joined(at);
-                    } else {
-                        let at = time(&participant["leave_time"])
-                            .ok_or_else(|| malformed("no leave_time"))?;
-                        attendance.left(at);
-                    }
-                    attendance.version = read_version + 1;
-                    writes.push(put_attendance(&meeting_id, &attendance, read_version));
-                }
-                _ => {
-                    let status = match name.as_str() {
-                        "recording.completed" => "completed",
-                        "recording.trashed" => "trashed",
-                        _ => "deleted",
-                    };
-                    let files = object["recording_files"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default();
-                    for file in files
-                        .iter()
-                        .filter_map(|f| RecordingFile::from_zoom(f, status))
-                    {
-                        let mut file = file;
-                        if status != "completed" {
-                            file.status = status.to_owned();
-                        }
-                        writes.push(put_recording(&meeting_id, &file));
-                    }
-                    if status == "completed" {
-                        let mut next = meeting.clone();
-                        next.share_url = text(&object["share_url"]).or(next.share_url);
-                        next.play_passcode =
-                            text(&object["recording_play_passcode"]).or(next.play_passcode);
-                        if next != meeting {
-                            next.version += 1;
-                            writes.extend(meeting_writes(&meeting, &next));
-                        }
-                    }
-                }
-            }
+            let mut writes = vec![event_seen(&hash, name, None)];
+            writes.extend(self.effect(event, &meeting_id, &meeting).await?);
             match self.recordings.write(writes).await {
                 Ok(()) => {
                     tracing::info!(event = %name, meeting_id = %meeting_id, "webhook applied");
@@ -262,6 +167,114 @@ impl WebhookService {
             "the meeting kept changing".into(),
         ))
     }
+
+    /// Keeps an event about a meeting we do not know (yet), without its tokens.
+    async fn keep_unmatched(
+        &self,
+        hash: &str,
+        name: &str,
+        zoom_id: &str,
+        raw: Value,
+    ) -> Result<WebhookOutcome, AppError> {
+        let keep = without_tokens(raw);
+        match self
+            .recordings
+            .write(vec![event_seen(hash, name, Some(&keep))])
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(event = %name, zoom_meeting_id = %zoom_id, "webhook for an unknown meeting kept");
+                Ok(WebhookOutcome::Unmatched)
+            }
+            Err(e) if already_seen(&e) => Ok(WebhookOutcome::Duplicate),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What an event changes in a meeting we know, as of `meeting`.
+    async fn effect(
+        &self,
+        event: &ZoomEvent,
+        meeting_id: &str,
+        meeting: &Meeting,
+    ) -> Result<Vec<Write>, AppError> {
+        use MeetingStatus::{Deleted, Ended, Started};
+        Ok(match event {
+            ZoomEvent::MeetingStarted(e) => status_change(meeting, Started, &e.payload.object),
+            ZoomEvent::MeetingEnded(e) => status_change(meeting, Ended, &e.payload.object),
+            ZoomEvent::MeetingDeleted(e) => status_change(meeting, Deleted, &e.payload.object),
+            ZoomEvent::ParticipantJoined(e) => {
+                let who = &e.payload.object.participant;
+                self.attendance(meeting_id, who, Presence::Joined).await?
+            }
+            ZoomEvent::ParticipantLeft(e) => {
+                let who = &e.payload.object.participant;
+                self.attendance(meeting_id, who, Presence::Left).await?
+            }
+            ZoomEvent::RecordingCompleted(e) => {
+                recording_files(meeting_id, meeting, &e.payload.object, COMPLETED)
+            }
+            ZoomEvent::RecordingTrashed(e) => {
+                recording_files(meeting_id, meeting, &e.payload.object, "trashed")
+            }
+            ZoomEvent::RecordingDeleted(e) => {
+                recording_files(meeting_id, meeting, &e.payload.object, "deleted")
+            }
+            // Answered by `handle` before any meeting is looked up.
+            ZoomEvent::UrlValidation(_) | ZoomEvent::Other => Vec::new(),
+        })
+    }
+
+    /// A participant joined or left: their attendance, read and written back
+    /// under its version.
+    async fn attendance(
+        &self,
+        meeting_id: &str,
+        who: &ZoomParticipant,
+        presence: Presence,
+    ) -> Result<Vec<Write>, AppError> {
+        let key = who.key().ok_or_else(|| malformed("no participant"))?;
+        let current = self.recordings.participant(meeting_id, &key).await?;
+        let read_version = current.as_ref().map_or(0, |a| a.version);
+        let mut attendance = current.unwrap_or_else(|| Attendance::new(key));
+        if let Some(name) = &who.user_name {
+            attendance.name = Some(name.clone());
+        }
+        if let Some(email) = &who.email {
+            attendance.email = Some(email.clone());
+        }
+        match presence {
+            Presence::Joined => {
+                attendance.joined(who.joined_at().ok_or_else(|| malformed("no join_time"))?)
+            }
+            Presence::Left => {
+                attendance.left(who.left_at().ok_or_else(|| malformed("no leave_time"))?)
+            }
+        }
+        attendance.version = read_version + 1;
+        Ok(vec![put_attendance(meeting_id, &attendance, read_version)])
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Presence {
+    Joined,
+    Left,
+}
+
+const COMPLETED: &str = "completed";
+
+/// `endpoint.url_validation`: the plain token back with its HMAC under our secret.
+fn validate(token: &str, validation: &UrlValidation) -> Result<WebhookOutcome, AppError> {
+    let plain = validation
+        .payload
+        .plain_token
+        .as_deref()
+        .ok_or_else(|| malformed("no payload.plainToken"))?;
+    Ok(WebhookOutcome::Validation {
+        plain_token: plain.to_owned(),
+        encrypted_token: webhook_sig::encrypted_token(token, plain),
+    })
 }
 
 /// The meeting record and its calendar copy, as of `next`.
@@ -274,20 +287,23 @@ fn meeting_writes(current: &Meeting, next: &Meeting) -> Vec<Write> {
 }
 
 /// Statuses only move forward: scheduled → started → ended; deleted is final.
-fn status_change(meeting: &Meeting, event: &str, object: &Value) -> Vec<Write> {
+fn status_change(meeting: &Meeting, target: MeetingStatus, object: &MeetingObject) -> Vec<Write> {
     use MeetingStatus::*;
-    let target = match (event, meeting.status) {
-        ("meeting.started", Scheduled) => Started,
-        ("meeting.ended", Scheduled | Started) => Ended,
-        ("meeting.deleted", Scheduled | Started | Ended) => Deleted,
-        _ => return Vec::new(),
+    let forward = match target {
+        Started => meeting.status == Scheduled,
+        Ended => matches!(meeting.status, Scheduled | Started),
+        Deleted => matches!(meeting.status, Scheduled | Started | Ended),
+        Pending | Scheduled | Failed => false,
     };
+    if !forward {
+        return Vec::new();
+    }
     let mut next = meeting.clone();
     next.status = target;
     next.version += 1;
     next.updated_at = Utc::now();
-    if let Some(uuid) = text(&object["uuid"]) {
-        next.zoom_uuid = Some(uuid);
+    if let Some(uuid) = &object.uuid {
+        next.zoom_uuid = Some(uuid.clone());
     }
     let mut writes = meeting_writes(meeting, &next);
     if target == Deleted {
@@ -301,20 +317,91 @@ fn status_change(meeting: &Meeting, event: &str, object: &Value) -> Vec<Write> {
     writes
 }
 
+/// A recording completed, trashed or deleted: one record per file, with that
+/// status; a completed one also brings the share link and passcode.
+fn recording_files(
+    meeting_id: &str,
+    meeting: &Meeting,
+    object: &RecordingObject,
+    status: &str,
+) -> Vec<Write> {
+    let mut writes: Vec<Write> = object
+        .recording_files
+        .iter()
+        .filter_map(|f| f.to_recording_file(status))
+        .map(|mut file| {
+            if status != COMPLETED {
+                file.status = status.to_owned();
+            }
+            put_recording(meeting_id, &file)
+        })
+        .collect();
+    if status == COMPLETED {
+        let mut next = meeting.clone();
+        next.share_url = object.share_url.clone().or(next.share_url);
+        next.play_passcode = object
+            .recording_play_passcode
+            .clone()
+            .or(next.play_passcode);
+        if next != *meeting {
+            next.version += 1;
+            writes.extend(meeting_writes(meeting, &next));
+        }
+    }
+    writes
+}
+
 /// What makes two deliveries the same event: Zoom sends no event id, so the
-/// event, its time, the meeting instance, and the participant or files it is about.
-pub fn dedupe_hash(license_id: &str, name: &str, event: &Value) -> String {
-    let object = &event["payload"]["object"];
-    let participant = &object["participant"];
+/// event, its time, the meeting instance, and the participant it is about.
+/// Numbers are in their JSON text and anything missing is empty: the hashes
+/// stored before events were typed still match.
+pub fn dedupe_hash(license_id: &str, event: &ZoomEvent) -> String {
+    let about = event.about();
+    let meeting = about.map(|a| a.meeting);
+    let participant = about.and_then(|a| a.participant);
+    let text = |value: Option<&String>| value.cloned().unwrap_or_default();
     let parts = [
         license_id.to_owned(),
-        name.to_owned(),
-        text(&event["event_ts"]).unwrap_or_default(),
-        text(&object["uuid"]).unwrap_or_default(),
-        text(&object["id"]).unwrap_or_default(),
-        participant_key(participant).unwrap_or_default(),
-        text(&participant["join_time"]).unwrap_or_default(),
-        text(&participant["leave_time"]).unwrap_or_default(),
+        event.name().to_owned(),
+        about
+            .and_then(|a| a.event_ts)
+            .unwrap_or_default()
+            .to_owned(),
+        text(meeting.and_then(|m| m.uuid.as_ref())),
+        text(meeting.and_then(|m| m.id.as_ref())),
+        participant
+            .and_then(ZoomParticipant::key)
+            .unwrap_or_default(),
+        text(participant.and_then(|p| p.join_time.as_ref())),
+        text(participant.and_then(|p| p.leave_time.as_ref())),
     ];
     hex::encode(Sha256::digest(parts.join("|").as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LICENSE: &str = "lic_01jz8x6q3m0000000000000000";
+    const PARTICIPANT: &str = r#"{"event":"meeting.participant_joined","event_ts":1893492000123,"payload":{"account_id":"AcC1","object":{"id":85746065432,"uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"h1","participant":{"user_id":"16778240","user_name":"Ana Díaz","participant_uuid":"PU-1","email":"Ana@Example.com","join_time":"2030-01-01T10:00:00Z"}}}}"#;
+    const RECORDING: &str = r#"{"event":"recording.completed","event_ts":1893495600456,"download_token":"dt-secret","payload":{"account_id":"AcC1","object":{"id":"85746065432","uuid":"5555BBBjBBBBBjBjBjjBjj==","share_url":"https://zoom.example/rec/share/x","recording_play_passcode":"pc1","recording_files":[{"id":"f-1","file_type":"MP4","file_size":12345,"recording_start":"2030-01-01T10:00:00Z","recording_end":"2030-01-01T10:30:00Z","download_url":"https://zoom.example/rec/download/f-1","status":"completed"}]}}}"#;
+
+    fn hash(body: &str) -> String {
+        let raw: Value = serde_json::from_str(body).unwrap();
+        dedupe_hash(LICENSE, &ZoomEvent::from_value(&raw).unwrap())
+    }
+
+    /// The exactly-once keys already stored: these values are what the
+    /// untyped (`serde_json::Value`) reading produced for the same bodies.
+    #[test]
+    fn dedupe_hashes_are_those_stored_before() {
+        assert_eq!(
+            hash(PARTICIPANT),
+            "da7168752644bcd2dabcd12a99a8900340eaad7ca894b0cf0af7a228d7005099"
+        );
+        assert_eq!(
+            hash(RECORDING),
+            "22f887117e114d6e7fe0cfc846b41defaf0137d9b8604556844b2d91c29cb9e9"
+        );
+    }
 }

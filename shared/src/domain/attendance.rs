@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,24 +24,6 @@ pub struct Attendance {
     #[serde(default)]
     pub sessions: Vec<Session>,
     pub version: u64,
-}
-
-/// Who a participant event is about: `participant_uuid`, else `user_id`, else email+name.
-pub fn participant_key(participant: &Value) -> Option<String> {
-    let field = |name: &str| match participant.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    if let Some(uuid) = field("participant_uuid") {
-        return Some(format!("uuid:{uuid}"));
-    }
-    if let Some(user) = field("user_id") {
-        return Some(format!("user:{user}"));
-    }
-    let email = field("email").unwrap_or_default().to_lowercase();
-    let name = field("user_name").unwrap_or_default().to_lowercase();
-    (!email.is_empty() || !name.is_empty()).then(|| format!("who:{email}|{name}"))
 }
 
 impl Attendance {
@@ -126,7 +107,6 @@ impl Attendance {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use serde_json::json;
 
     fn at(m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 1, 10, m, 0).unwrap()
@@ -158,22 +138,5 @@ mod tests {
         open.joined(at(5));
         assert_eq!(open.duration_seconds(), 0);
         assert!(open.last_leave().is_none());
-    }
-
-    #[test]
-    fn keys() {
-        assert_eq!(
-            participant_key(&json!({"participant_uuid": "U1", "user_id": "9"})).unwrap(),
-            "uuid:U1"
-        );
-        assert_eq!(
-            participant_key(&json!({"user_id": 16778240})).unwrap(),
-            "user:16778240"
-        );
-        assert_eq!(
-            participant_key(&json!({"email": "A@b.c", "user_name": "Ana"})).unwrap(),
-            "who:a@b.c|ana"
-        );
-        assert!(participant_key(&json!({})).is_none());
     }
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::json;
 
+use super::extract::is_license_id;
 use crate::app::webhooks::{MAX_WEBHOOK_BYTES, Signed, WebhookOutcome};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -29,6 +30,11 @@ async fn receive(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
     let body = body.map_err(|_| AppError::PayloadTooLarge)?;
+    // An id no license can have is refused like any failed check, before the
+    // store sees it (DynamoDB refuses over-long keys: a 503, not a 401).
+    if !is_license_id(&license_id) {
+        return Err(AppError::Unauthorized);
+    }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let signed = Signed {
         timestamp: header("x-zm-request-timestamp"),

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod encode;
 pub mod error;
+pub mod events;
 mod failures;
 pub mod meetings;
 mod oauth;
