@@ -11,6 +11,7 @@ pub mod observe;
 pub mod problem;
 pub mod signature;
 mod signature_request;
+mod status;
 pub mod views;
 pub mod webhooks;
 

@@ -268,13 +268,23 @@ mod tests {
 
     #[test]
     fn create_maps_to_zoom() {
-        let new = parse_create(object(json!({
-            "topic": "Clase 3", "startTime": "2026-12-01T15:00:00-03:00", "durationMinutes": 90,
-            "timezone": "America/Argentina/Buenos_Aires", "agenda": "Unidad 2",
-            "settings": {"waitingRoom": true, "joinBeforeHost": false, "muteUponEntry": true,
-                         "autoRecording": "cloud", "hostVideo": true, "participantVideo": false}
-        })))
-        .unwrap();
+        let new = NewMeeting {
+            topic: "Clase 3".into(),
+            start_time: "2026-12-01T18:00:00Z".parse().unwrap(),
+            duration_minutes: 90,
+            timezone: Some("America/Argentina/Buenos_Aires".into()),
+            license_id: None,
+            agenda: Some("Unidad 2".into()),
+            external_ref: None,
+            settings: MeetingSettings {
+                waiting_room: Some(true),
+                join_before_host: Some(false),
+                mute_upon_entry: Some(true),
+                auto_recording: Some("cloud".into()),
+                host_video: Some(true),
+                participant_video: Some(false),
+            },
+        };
         let zoom = to_json(&CreateMeetingBody::from(&new));
         assert_eq!(zoom["start_time"], "2026-12-01T18:00:00Z");
         assert_eq!(zoom["duration"], 90);
