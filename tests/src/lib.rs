@@ -292,6 +292,16 @@ impl TestServer {
         let zoom = Emulator::start(zoom)
             .await
             .expect("start the Zoom emulator");
+        Self::start_on(backend, zoom, wrap).await
+    }
+
+    /// A second process on the same Zoom (`zoom`, another server's emulator),
+    /// as every process of a deployment talks to the one Zoom.
+    pub async fn start_on(
+        backend: Backend,
+        zoom: Emulator,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Self {
         logs();
         let args = backend.args();
         let config = backend.config(&zoom);

@@ -673,7 +673,8 @@ async fn two_processes_with_their_own_caches_never_double_book() {
         Backend::Aws { table, prefix } => (table.clone(), prefix.clone()),
         Backend::Embedded(_) => unreachable!(),
     };
-    let b = TestServer::start(Backend::Aws { table, prefix }).await;
+    // Both processes talk to the one Zoom, as in a deployment.
+    let b = TestServer::start_on(Backend::Aws { table, prefix }, a.zoom.clone(), |s| s).await;
     let lic = license(&a, "Shared", 1).await;
     async fn at_time(server: &TestServer, start: &str, lic: &str) -> Answer {
         create(server, &meeting(start, 60, Some(lic))).await
