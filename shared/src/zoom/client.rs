@@ -234,18 +234,6 @@ impl ZoomClient {
             _ => None,
         }
     }
-
-    /// A declared operation's answer, parsed.
-    pub(super) async fn send_for<T: DeserializeOwned, B: Serialize + ?Sized>(
-        &self,
-        creds: &ZoomCredentials,
-        op: &Operation,
-        args: &[&str],
-        query: &[(&str, &str)],
-        body: Option<&B>,
-    ) -> Result<T, ZoomError> {
-        self.send(creds, op, args, query, body).await?.json()
-    }
 }
 
 /// Sends a request and reads its whole answer.

@@ -182,8 +182,9 @@ impl ZoomClient {
         new: &NewMeeting,
     ) -> Result<ZoomCreated, ZoomError> {
         let body = CreateMeetingBody::from(new);
-        self.send_for(creds, &CREATE_MEETING, &[user], &[], Some(&body))
-            .await
+        self.send(creds, &CREATE_MEETING, &[user], &[], Some(&body))
+            .await?
+            .json()
     }
 
     /// A meeting by id or instance UUID.
@@ -192,8 +193,9 @@ impl ZoomClient {
         creds: &ZoomCredentials,
         meeting: &str,
     ) -> Result<ZoomCreated, ZoomError> {
-        self.send_for(creds, &GET_MEETING, &[meeting], &[], None::<&()>)
-            .await
+        self.send(creds, &GET_MEETING, &[meeting], &[], None::<&()>)
+            .await?
+            .json()
     }
 
     /// The host's ZAK as carried by the meeting's `start_url` (Zoom mints it on every read).
@@ -203,8 +205,9 @@ impl ZoomClient {
         meeting: &str,
     ) -> Result<Secret, ZoomError> {
         let answer: StartUrl = self
-            .send_for(creds, &GET_MEETING, &[meeting], &[], None::<&()>)
-            .await?;
+            .send(creds, &GET_MEETING, &[meeting], &[], None::<&()>)
+            .await?
+            .json()?;
         zak_of(&answer.start_url.ok_or_else(|| no_zak("no start_url"))?)
     }
 
@@ -246,8 +249,9 @@ impl ZoomClient {
         if !page_token.is_empty() {
             query.push(("next_page_token", page_token));
         }
-        self.send_for(creds, &LIST_MEETINGS, &[user], &query, None::<&()>)
-            .await
+        self.send(creds, &LIST_MEETINGS, &[user], &query, None::<&()>)
+            .await?
+            .json()
     }
 }
 

@@ -19,10 +19,10 @@ impl ZoomClient {
         meeting: &str,
     ) -> Result<ZoomRecordings, ZoomError> {
         match self
-            .send_for::<Value, ()>(creds, &MEETING_RECORDINGS, &[meeting], &[], None)
+            .send(creds, &MEETING_RECORDINGS, &[meeting], &[], None::<&()>)
             .await
         {
-            Ok(answer) => Ok(ZoomRecordings::from_answer(answer)),
+            Ok(answer) => Ok(ZoomRecordings::from_answer(answer.json::<Value>()?)),
             Err(e) if e.is_not_found() || e.code() == Some(CODE_NO_RECORDING) => {
                 Ok(ZoomRecordings::default())
             }

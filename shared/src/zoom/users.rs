@@ -13,15 +13,17 @@ impl ZoomClient {
         creds: &ZoomCredentials,
         user: &str,
     ) -> Result<ZoomUser, ZoomError> {
-        self.send_for(creds, &GET_USER, &[user], &[], None::<&()>)
-            .await
+        self.send(creds, &GET_USER, &[user], &[], None::<&()>)
+            .await?
+            .json()
     }
 
     /// A fresh ZAK of `user` (`?type=zak`). Never cache it.
     pub async fn user_zak(&self, creds: &ZoomCredentials, user: &str) -> Result<Secret, ZoomError> {
         let token: UserToken = self
-            .send_for(creds, &USER_ZAK, &[user], &[("type", "zak")], None::<&()>)
-            .await?;
+            .send(creds, &USER_ZAK, &[user], &[("type", "zak")], None::<&()>)
+            .await?
+            .json()?;
         Ok(Secret::new(token.token))
     }
 }
