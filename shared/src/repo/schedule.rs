@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::{RepoError, from_item, keys, to_item};
@@ -36,11 +36,12 @@ impl ScheduleView {
     }
 }
 
-/// Everything booked on a license from `from` on, as of `version`.
+/// Everything booked on a license starting in `[from, to]`, as of `version`.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub version: u64,
     pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
     pub bookings: Vec<Booking>,
 }
 
@@ -53,7 +54,7 @@ impl Schedule {
         end: DateTime<Utc>,
     ) -> Option<ScheduleView> {
         let floor = window_floor(start);
-        if floor < self.from {
+        if floor < self.from || end > self.to {
             return None;
         }
         let bookings = self
@@ -70,6 +71,10 @@ impl Schedule {
     }
 }
 
+/// How far past a meeting a schedule read reaches, so that the next
+/// bookings near it are decided on the same (cached) read.
+pub const LOOKAHEAD: Duration = Duration::days(7);
+
 #[derive(Clone)]
 pub struct ScheduleRepo {
     store: Arc<dyn Store>,
@@ -83,47 +88,27 @@ impl ScheduleRepo {
         Self { store }
     }
 
-    /// The version, then the bookings that may overlap `[start, end)`. The
+    /// The version, then every booking starting in `[from, to]`. The
     /// version is read first: a booking written after it moves the version,
     /// so a decision on a stale read fails its condition instead of winning.
-    pub async fn read(
+    pub async fn load(
         &self,
         license_id: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Result<ScheduleView, RepoError> {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Schedule, RepoError> {
         let version = match self.store.get(&keys::schedule_version(license_id)).await? {
             Some(item) => item.get("version").and_then(Value::as_u64).unwrap_or(0),
             None => 0,
         };
-        let range = SkRange::Between(keys::key_time(&window_floor(start)), keys::key_time(&end));
-        let items = self
-            .store
-            .query(&Query::new(keys::schedule_pk(license_id), range, PAGE))
-            .await?;
-        let bookings = items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<Booking>, _>>()?;
-        Ok(ScheduleView {
-            license_id: license_id.to_owned(),
-            version,
-            bookings,
-        })
-    }
-
-    /// The version, then every booking starting at `from` or later.
-    pub async fn load(&self, license_id: &str, from: DateTime<Utc>) -> Result<Schedule, RepoError> {
-        let version = match self.store.get(&keys::schedule_version(license_id)).await? {
-            Some(item) => item.get("version").and_then(Value::as_u64).unwrap_or(0),
-            None => 0,
-        };
-        let range = SkRange::Between(keys::key_time(&from), keys::bookings_end());
+        // `~` sorts after '#': every booking starting at `to` is included.
+        let range = SkRange::Between(keys::key_time(&from), format!("{}~", keys::key_time(&to)));
         let query = Query::new(keys::schedule_pk(license_id), range, PAGE);
         let bookings = super::paging::collect(self.store.as_ref(), query).await?;
         Ok(Schedule {
             version,
             from,
+            to,
             bookings,
         })
     }
@@ -176,4 +161,41 @@ pub fn remove_booking(license_id: &str, booking: &Booking) -> Write {
         None => Condition::Exists,
     };
     Write::delete_if(booking_key(license_id, booking), condition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::scheduling::BookingState;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap() + Duration::hours(h)
+    }
+
+    #[test]
+    fn a_schedule_covers_only_its_window() {
+        let booking = Booking {
+            meeting_id: "mtg_1".into(),
+            rev: 1,
+            start_time: at(30),
+            end_time: at(31),
+            state: BookingState::Committed,
+            expires_at: None,
+        };
+        let schedule = Schedule {
+            version: 3,
+            from: at(0),
+            to: at(24 * 7),
+            bookings: vec![booking],
+        };
+        // A meeting whose overlapping bookings may start before `from` is not covered.
+        assert!(schedule.view("lic", at(10), at(11)).is_none());
+        let view = schedule.view("lic", at(30), at(32)).unwrap();
+        assert_eq!((view.version, view.bookings.len()), (3, 1));
+        assert!(
+            schedule
+                .view("lic", at(24 * 7 - 1), at(24 * 7 + 1))
+                .is_none()
+        );
+    }
 }

@@ -13,7 +13,7 @@ use crate::domain::scheduling::{Booking, BookingState, conflicts, expired, windo
 use crate::error::{AppError, Conflict};
 use crate::repo::RepoError;
 use crate::repo::keys;
-use crate::repo::schedule::{ScheduleView, put_booking, remove_booking};
+use crate::repo::schedule::{LOOKAHEAD, ScheduleView, put_booking, remove_booking};
 use crate::store::{Condition, StoreError, Write};
 
 /// How long a reservation holds its slot while Zoom is asked.
@@ -285,11 +285,11 @@ impl MeetingService {
         {
             return Ok((view, true));
         }
-        let from = window_floor(start.min(Utc::now()));
-        let schedule = self.schedule.load(license_id, from).await?;
+        let (from, to) = (window_floor(start), end + LOOKAHEAD);
+        let schedule = self.schedule.load(license_id, from, to).await?;
         let view = schedule
             .view(license_id, start, end)
-            .expect("a schedule loaded from the window floor covers the window");
+            .expect("a schedule loaded around the meeting covers it");
         self.caches.put_schedule(license_id, schedule);
         Ok((view, false))
     }
