@@ -166,6 +166,10 @@ impl Store for OutageStore {
         self.check()?;
         self.inner.get(key).await
     }
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
+        self.check()?;
+        self.inner.batch_get(keys).await
+    }
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
         self.check()?;
         self.inner.query(query).await

@@ -348,6 +348,7 @@ pub struct CountingStore {
     pub gets: Arc<std::sync::atomic::AtomicUsize>,
     pub queries: Arc<std::sync::atomic::AtomicUsize>,
     pub transacts: Arc<std::sync::atomic::AtomicUsize>,
+    pub batch_gets: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl CountingStore {
@@ -357,6 +358,7 @@ impl CountingStore {
             gets: Default::default(),
             queries: Default::default(),
             transacts: Default::default(),
+            batch_gets: Default::default(),
         }
     }
 
@@ -379,6 +381,14 @@ impl Store for CountingStore {
     ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
         self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.get(key).await
+    }
+    async fn batch_get(
+        &self,
+        keys: &[lms_zoom::store::Key],
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.batch_gets
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.batch_get(keys).await
     }
     async fn query(
         &self,
@@ -436,6 +446,12 @@ impl Store for FailingStore {
     ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
         self.inner.get(key).await
     }
+    async fn batch_get(
+        &self,
+        keys: &[lms_zoom::store::Key],
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.inner.batch_get(keys).await
+    }
     async fn query(
         &self,
         query: &lms_zoom::store::Query,
@@ -457,6 +473,117 @@ impl Store for FailingStore {
                 "injected failure".into(),
             ));
         }
+        self.inner.transact(writes).await
+    }
+}
+
+/// Plays DynamoDB's `TransactionConflict`: the transactions it picks fail
+/// with [`StoreError::Contention`](lms_zoom::store::StoreError::Contention)
+/// and write nothing (the inner store never sees them), as DynamoDB cancels
+/// a transaction that collides with another. moto serialises every request
+/// and the embedded store serialises its writers, so neither ever answers
+/// a conflict by itself: this is how the retry paths get exercised.
+pub struct ContentionStore {
+    inner: Arc<dyn Store>,
+    /// Fail the first this many transactions...
+    first: usize,
+    /// ...then this fraction of the others, spread evenly...
+    fraction: f64,
+    /// ...and every one while this is on.
+    switch: Arc<std::sync::atomic::AtomicBool>,
+    seen: std::sync::atomic::AtomicUsize,
+    injected: std::sync::atomic::AtomicUsize,
+    applied: std::sync::atomic::AtomicUsize,
+}
+
+impl ContentionStore {
+    /// The first `n` transactions conflict, the rest go through.
+    pub fn first(inner: Arc<dyn Store>, n: usize) -> Self {
+        Self::new(inner, n, 0.0)
+    }
+
+    /// Every transaction conflicts.
+    pub fn always(inner: Arc<dyn Store>) -> Self {
+        Self::new(inner, usize::MAX, 1.0)
+    }
+
+    /// Every transaction conflicts while `on` is set, none otherwise.
+    pub fn switched(inner: Arc<dyn Store>, on: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        Self {
+            switch: on,
+            ..Self::new(inner, 0, 0.0)
+        }
+    }
+
+    /// A `fraction` (0 to 1) of the transactions conflicts, spread evenly and
+    /// deterministically (transaction `i` conflicts when `⌊(i+1)·f⌋ > ⌊i·f⌋`),
+    /// so a failing run fails the same way again.
+    pub fn fraction(inner: Arc<dyn Store>, fraction: f64) -> Self {
+        Self::new(inner, 0, fraction)
+    }
+
+    fn new(inner: Arc<dyn Store>, first: usize, fraction: f64) -> Self {
+        Self {
+            inner,
+            first,
+            fraction,
+            switch: Default::default(),
+            seen: Default::default(),
+            injected: Default::default(),
+            applied: Default::default(),
+        }
+    }
+
+    /// Transactions refused with an injected conflict so far.
+    pub fn injected(&self) -> usize {
+        self.injected.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Transactions handed to the inner store so far (whatever their outcome).
+    pub fn passed(&self) -> usize {
+        self.applied.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for ContentionStore {
+    async fn get(
+        &self,
+        key: &lms_zoom::store::Key,
+    ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
+        self.inner.get(key).await
+    }
+    async fn get_json(
+        &self,
+        key: &lms_zoom::store::Key,
+    ) -> lms_zoom::store::StoreResult<Option<Vec<u8>>> {
+        self.inner.get_json(key).await
+    }
+    async fn batch_get(
+        &self,
+        keys: &[lms_zoom::store::Key],
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.inner.batch_get(keys).await
+    }
+    async fn query(
+        &self,
+        query: &lms_zoom::store::Query,
+    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+        self.inner.query(query).await
+    }
+    async fn transact(
+        &self,
+        writes: Vec<lms_zoom::store::Write>,
+    ) -> lms_zoom::store::StoreResult<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.seen.fetch_add(1, SeqCst);
+        let spread = |i: usize| (i as f64 * self.fraction).floor();
+        let conflict = self.switch.load(SeqCst) || n < self.first || spread(n + 1) > spread(n);
+        if conflict {
+            self.injected.fetch_add(1, SeqCst);
+            return Err(lms_zoom::store::StoreError::Contention);
+        }
+        self.applied.fetch_add(1, SeqCst);
         self.inner.transact(writes).await
     }
 }

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use lms_zoom::domain::license::{License, LicenseStatus};
-use lms_zoom::repo::{LicenseRepo, RepoError};
-use lms_zoom::store::{Store, StoreError};
+use lms_zoom::repo::{LicenseRepo, RepoError, keys};
+use lms_zoom::store::{Store, StoreError, Write};
+use lms_zoom_tests::ContentionStore;
 use serde_json::json;
 use tokio::sync::Barrier;
 
@@ -379,6 +380,115 @@ async fn concurrent_inserts_of_one_name_have_one_winner(store: Arc<dyn Store>) {
     assert_eq!(listed[0].license_id, format!("lic_{winner}"));
 }
 
+/// A page of licenses is two round trips whatever its size: the query of
+/// the name guards and one batch read of the licenses, in name order.
+async fn list_is_two_round_trips(store: Arc<dyn Store>) {
+    let counting = lms_zoom_tests::CountingStore::new(store.clone());
+    let repo = LicenseRepo::new(Arc::new(counting.clone()));
+    // Ids in the reverse of the name order.
+    for i in 0..30 {
+        repo.insert(&license(
+            "a1",
+            &format!("lic_{:02}", 29 - i),
+            &format!("name {i:02}"),
+        ))
+        .await
+        .unwrap();
+    }
+    let before = counting.counts();
+    let page = repo.list("a1", None, 25).await.unwrap();
+    let after = counting.counts();
+    assert_eq!(page.items.len(), 25);
+    assert_eq!(page.next.as_deref(), Some("name 24"));
+    let expected: Vec<String> = (0..25).map(|i| format!("name {i:02}")).collect();
+    assert_eq!(names(&page.items), expected);
+    assert_eq!(after.0 - before.0, 0, "no single gets");
+    assert_eq!(after.1 - before.1, 1, "one query");
+    assert_eq!(
+        counting
+            .batch_gets
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one batch read"
+    );
+
+    // A license gone between the two reads (its guard still there) is not listed.
+    store
+        .transact(vec![Write::Delete {
+            key: keys::license("a1", "lic_28"),
+            condition: None,
+        }])
+        .await
+        .unwrap();
+    let page = repo.list("a1", None, 3).await.unwrap();
+    assert_eq!(names(&page.items), ["name 00", "name 02"]);
+    assert_eq!(page.next.as_deref(), Some("name 02"));
+}
+
+/// DynamoDB's TransactionConflict (injected: moto and redb serialise their
+/// writers, so neither produces one): the repository repeats the
+/// transaction, which is written exactly once.
+async fn writes_get_through_passing_contention(store: Arc<dyn Store>) {
+    let contended = Arc::new(ContentionStore::first(store.clone(), 3));
+    let repo = LicenseRepo::new(contended.clone());
+    let started = std::time::Instant::now();
+    repo.insert(&license("a1", "lic_1", "Contended"))
+        .await
+        .expect("insert");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(contended.injected(), 3);
+    assert_eq!(contended.passed(), 1, "one transaction reached the store");
+    assert_eq!(
+        list_all(&LicenseRepo::new(store.clone()), "a1", 10)
+            .await
+            .len(),
+        1
+    );
+
+    // Half of all transactions conflicting: every write still lands once.
+    let contended = Arc::new(ContentionStore::fraction(store.clone(), 0.5));
+    let repo = LicenseRepo::new(contended.clone());
+    for i in 2..8 {
+        repo.insert(&license("a1", &format!("lic_{i}"), &format!("n{i}")))
+            .await
+            .expect("insert");
+    }
+    let current = repo.get("a1", "lic_2").await.unwrap().unwrap();
+    let renamed = next_version(&current, |l| l.name = "renamed".into());
+    repo.replace(&current, &renamed).await.expect("replace");
+    repo.delete(&repo.get("a1", "lic_3").await.unwrap().unwrap())
+        .await
+        .expect("delete");
+    assert!(
+        contended.injected() >= 7,
+        "{} injected",
+        contended.injected()
+    );
+    let listed = list_all(&repo, "a1", 3).await;
+    assert_eq!(
+        names(&listed),
+        ["Contended", "n4", "n5", "n6", "n7", "renamed"]
+    );
+}
+
+/// Contention that outlasts the retry budget (4 attempts) is the store's
+/// `Contention`, nothing written, within about a second.
+async fn persistent_contention_is_reported_not_written(store: Arc<dyn Store>) {
+    let contended = Arc::new(ContentionStore::always(store.clone()));
+    let repo = LicenseRepo::new(contended.clone());
+    let started = std::time::Instant::now();
+    let result = repo.insert(&license("a1", "lic_1", "Never")).await;
+    assert!(
+        matches!(result, Err(RepoError::Store(StoreError::Contention))),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(contended.injected(), 4, "four attempts");
+    assert_eq!(contended.passed(), 0);
+    assert!(repo.get("a1", "lic_1").await.unwrap().is_none());
+    assert!(list_all(&repo, "a1", 10).await.is_empty());
+}
+
 // ---------------------------------------------------------------- wrappers
 
 lms_zoom_tests::on_both_stores!(
@@ -391,4 +501,7 @@ lms_zoom_tests::on_both_stores!(
     rename_onto_a_taken_name_changes_nothing,
     delete_frees_the_name_and_checks_the_version,
     concurrent_inserts_of_one_name_have_one_winner,
+    list_is_two_round_trips,
+    writes_get_through_passing_contention,
+    persistent_contention_is_reported_not_written,
 );

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use lms_zoom_local::StoreKind;
 use lms_zoom_tests::{
-    ACCOUNT_ID, Backend, CLIENT_ID, CLIENT_SECRET, CountingStore, FailingStore, HOST_EMAIL,
-    TestServer, test_zoom,
+    ACCOUNT_ID, Backend, CLIENT_ID, CLIENT_SECRET, ContentionStore, CountingStore, FailingStore,
+    HOST_EMAIL, TestServer, test_zoom,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -92,7 +92,120 @@ on_both_stores!(
     a_failed_commit_leaves_no_orphan_in_zoom,
     reschedule_checks_the_new_slot,
     licenses_meet_meetings,
+    creates_get_through_passing_contention,
+    persistent_contention_is_503_with_retry_after,
 );
+
+/// A server whose store answers DynamoDB's TransactionConflict as the
+/// returned wrapper says (moto and redb never produce one themselves).
+async fn contended_server(
+    kind: StoreKind,
+    wrap: impl FnOnce(Arc<dyn lms_zoom::store::Store>) -> ContentionStore,
+) -> (TestServer, Arc<ContentionStore>) {
+    let slot = std::sync::OnceLock::new();
+    let server = TestServer::start_wrapped(Backend::of(kind), test_zoom(), |store| {
+        let contended = Arc::new(wrap(store));
+        slot.set(contended.clone()).ok();
+        contended
+    })
+    .await;
+    (server, slot.into_inner().unwrap())
+}
+
+/// Half of all transactions conflicting (never two in a row): every write
+/// of the license create and the meeting create is repeated and lands once.
+async fn creates_get_through_passing_contention(kind: StoreKind) {
+    let (server, contended) =
+        contended_server(kind, |store| ContentionStore::fraction(store, 0.5)).await;
+    let lic = license(&server, "Contended", 1).await;
+    let started = std::time::Instant::now();
+    let created = create(&server, &meeting("2031-03-01T10:00:00Z", 60, Some(&lic))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        contended.injected() >= 3,
+        "{} injected",
+        contended.injected()
+    );
+    assert_eq!(
+        server.zoom.count(Endpoint::CreateMeeting),
+        1,
+        "one Zoom meeting"
+    );
+    assert_eq!(server.zoom.count(Endpoint::DeleteMeeting), 0);
+    let listed = send(
+        &server,
+        server.http.get(server.url("/v1/academies/a1/meetings")),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.body
+    );
+    // The slot is taken exactly once: a second meeting at that time is refused.
+    problem(
+        &create(&server, &meeting("2031-03-01T10:30:00Z", 30, Some(&lic))).await,
+        409,
+        "slot_conflict",
+    );
+}
+
+/// Contention that outlasts the retry budget is `503 store_unavailable`
+/// with a Retry-After (never a 500), leaves nothing behind, and the same
+/// request goes through once the contention is over.
+async fn persistent_contention_is_503_with_retry_after(kind: StoreKind) {
+    let on = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = on.clone();
+    let (server, contended) =
+        contended_server(kind, move |store| ContentionStore::switched(store, flag)).await;
+    let lic = license(&server, "L", 1).await;
+    on.store(true, std::sync::atomic::Ordering::SeqCst);
+    let body = meeting("2031-04-01T10:00:00Z", 60, Some(&lic));
+    let refused = create(&server, &body).await;
+    problem(&refused, 503, "store_unavailable");
+    let retry_after: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    assert!(contended.injected() >= 4, "the retries were made");
+    assert_eq!(
+        contended.passed(),
+        1,
+        "only the license create reached the store"
+    );
+    // Nothing left in Zoom either.
+    assert_eq!(
+        server.zoom.count(Endpoint::CreateMeeting),
+        server.zoom.count(Endpoint::DeleteMeeting)
+    );
+    // So is a license create.
+    let refused = send(
+        &server,
+        server.http.post(server.url("/v1/academies/a1/licenses")).json(&json!({
+            "name": "Other", "accountId": ACCOUNT_ID, "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+            "sdkKey": "sdkKey", "sdkSecret": "sdkSecret", "webhookSecretToken": "wh",
+            "hostUser": HOST_EMAIL, "maxConcurrentMeetings": 1,
+        })),
+    )
+    .await;
+    problem(&refused, 503, "store_unavailable");
+    assert!(refused.headers.contains_key("retry-after"));
+
+    on.store(false, std::sync::atomic::Ordering::SeqCst);
+    let listed = send(
+        &server,
+        server.http.get(server.url("/v1/academies/a1/meetings")),
+    )
+    .await;
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.body);
+    let created = create(&server, &body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+}
 
 async fn create_read_list_delete_round_trip(kind: StoreKind) {
     let server = TestServer::start(Backend::of(kind)).await;

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use lms_zoom::store::{Condition, Item, Key, MAX_BATCH, Query, SkRange, Store, StoreError, Write};
+use lms_zoom::store::{
+    Condition, Item, Key, MAX_BATCH, MAX_BATCH_BYTES, MAX_ITEM_BYTES, MAX_PK_BYTES, MAX_SK_BYTES,
+    Query, SkRange, Store, StoreError, Write, item_size,
+};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
@@ -64,6 +67,14 @@ fn assert_failed_at(result: Result<(), StoreError>, expected: &[usize]) {
         ),
         other => panic!("expected ConditionFailed {expected:?}, got {other:?}"),
     }
+}
+
+#[track_caller]
+fn assert_invalid_read<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    assert!(
+        matches!(result, Err(StoreError::Invalid(_))),
+        "expected StoreError::Invalid, got {result:?}"
+    );
 }
 
 #[track_caller]
@@ -1045,6 +1056,296 @@ async fn updates_dynamodb_refuses_are_invalid(store: Arc<dyn Store>) {
     );
 }
 
+// ------------------------------------------------------------ DynamoDB limits
+
+/// `n` bytes of key: ASCII, or two-byte characters (limits count UTF-8 bytes).
+fn long(n: usize, wide: bool) -> String {
+    if wide {
+        assert!(n.is_multiple_of(2));
+        "é".repeat(n / 2)
+    } else {
+        "k".repeat(n)
+    }
+}
+
+/// A key over DynamoDB's limits is refused on reads as on writes, by both
+/// stores with `Invalid` (moto answers an over-long key on GetItem or Query
+/// with nothing found; DynamoDB with a ValidationException). At the limits,
+/// it is a key like any other.
+async fn oversized_keys_are_invalid_on_reads(store: Arc<dyn Store>) {
+    for wide in [false, true] {
+        let pk = long(MAX_PK_BYTES, wide);
+        let sk = long(MAX_SK_BYTES, wide);
+        let pk_over = long(MAX_PK_BYTES + 2, wide);
+        let sk_over = long(MAX_SK_BYTES + 2, wide);
+
+        // At the limits: written, read back, queried.
+        put(&store, item(&pk, &sk, json!({"at": "limit"}))).await;
+        assert_eq!(get(&store, &pk, &sk).await.unwrap()["at"], "limit");
+        assert!(store.get_json(&key(&pk, &sk)).await.unwrap().is_some());
+        let found = store
+            .query(&Query::new(&pk, SkRange::BeginsWith(sk.clone()), 10))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        let found = store
+            .query(&Query::new(
+                &pk,
+                SkRange::Between(sk.clone(), sk.clone()),
+                10,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        let after = Query::new(&pk, SkRange::AtLeast("a".into()), 10).after(Some(sk.clone()));
+        assert!(store.query(&after).await.unwrap().is_empty());
+        assert_eq!(store.batch_get(&[key(&pk, &sk)]).await.unwrap().len(), 1);
+
+        // Over the limits: refused, whatever the read.
+        assert_invalid_read(store.get(&key(&pk_over, "s")).await);
+        assert_invalid_read(store.get(&key("p", &sk_over)).await);
+        assert_invalid_read(store.get_json(&key(&pk_over, "s")).await);
+        assert_invalid_read(store.get_json(&key("p", &sk_over)).await);
+        let queries = [
+            Query::new(&pk_over, SkRange::AtLeast("a".into()), 10),
+            Query::new("p", SkRange::BeginsWith(sk_over.clone()), 10),
+            Query::new("p", SkRange::Between("a".into(), sk_over.clone()), 10),
+            Query::new("p", SkRange::Between(sk_over.clone(), "z".into()), 10),
+            Query::new("p", SkRange::AtLeast(sk_over.clone()), 10),
+            Query::new("p", SkRange::AtLeast("a".into()), 10).after(Some(sk_over.clone())),
+            // A cursor outside the range is still a key value.
+            Query::new("p", SkRange::BeginsWith("a".into()), 10).after(Some(sk_over.clone())),
+            Query::new(&pk_over, SkRange::AtLeast("a".into()), 0),
+        ];
+        for q in &queries {
+            assert_invalid_read(store.query(q).await);
+            assert_invalid_read(store.query(&q.clone().descending()).await);
+        }
+        assert_invalid_read(store.batch_get(&[key(&pk, &sk), key("p", &sk_over)]).await);
+    }
+    // Empty key values are refused too (DynamoDB and moto alike).
+    assert_invalid_read(store.get(&key("p", "")).await);
+    assert_invalid_read(store.get(&key("", "s")).await);
+    assert_invalid_read(
+        store
+            .query(&Query::new("", SkRange::AtLeast("a".into()), 1))
+            .await,
+    );
+    assert_invalid_read(
+        store
+            .query(&Query::new("p", SkRange::BeginsWith(String::new()), 1))
+            .await,
+    );
+    assert_invalid_read(store.batch_get(&[key("p", "")]).await);
+}
+
+/// The same limits on writes: refused before anything is written.
+async fn oversized_keys_are_invalid_on_writes(store: Arc<dyn Store>) {
+    let pk_over = long(MAX_PK_BYTES + 1, false);
+    let sk_over = long(MAX_SK_BYTES + 1, false);
+    assert_invalid(
+        store
+            .transact(vec![Write::put(item(&pk_over, "s", json!({})))])
+            .await,
+    );
+    assert_invalid(
+        store
+            .transact(vec![Write::put(item("p", &sk_over, json!({})))])
+            .await,
+    );
+    assert_invalid(
+        store
+            .transact(vec![
+                Write::put(item("p", "fine", json!({}))),
+                Write::Delete {
+                    key: key("p", &sk_over),
+                    condition: None,
+                },
+            ])
+            .await,
+    );
+    assert_invalid(
+        store
+            .transact(vec![Write::Check {
+                key: key(&pk_over, "s"),
+                condition: Condition::NotExists,
+            }])
+            .await,
+    );
+    assert_eq!(get(&store, "p", "fine").await, None);
+}
+
+/// An item of `bytes` bytes as the port counts them, padded by one string.
+fn item_of_size(pk: &str, sk: &str, mut attrs: Value, bytes: usize) -> Item {
+    attrs["pad"] = json!("");
+    let bare = item(pk, sk, attrs.clone());
+    let base = item_size(&bare);
+    assert!(base <= bytes);
+    attrs["pad"] = json!("x".repeat(bytes - base));
+    let sized = item(pk, sk, attrs);
+    assert_eq!(item_size(&sized), bytes);
+    sized
+}
+
+/// The item size limit is one boundary on both stores: an item of exactly
+/// `MAX_ITEM_BYTES` (DynamoDB's count: names + values, see `item_size`) is
+/// stored and read back; one byte more is refused and nothing is written.
+async fn item_size_boundary_is_the_same(store: Arc<dyn Store>) {
+    // A plain item, and one whose size is mostly numbers, lists and maps
+    // (where DynamoDB's and moto's counts are below ours).
+    let nested = json!({
+        "numbers": (0..2000).collect::<Vec<_>>(),
+        "maps": (0..500).map(|i| json!({"i": i, "ok": true, "none": null})).collect::<Vec<_>>(),
+        "ñame": "ünïcode 日本",
+    });
+    for (sk, attrs) in [("PLAIN", json!({})), ("NESTED", nested)] {
+        let at = item_of_size("SIZE", sk, attrs.clone(), MAX_ITEM_BYTES);
+        put(&store, at.clone()).await;
+        assert_eq!(get(&store, "SIZE", sk).await.as_ref(), Some(&at), "{sk}");
+
+        let over = item_of_size("SIZE", &format!("{sk}#OVER"), attrs, MAX_ITEM_BYTES + 1);
+        assert_invalid(store.transact(vec![Write::put(over.clone())]).await);
+        assert_invalid(
+            store
+                .transact(vec![Write::put_if(over, Condition::NotExists)])
+                .await,
+        );
+        assert_eq!(get(&store, "SIZE", &format!("{sk}#OVER")).await, None);
+    }
+    // An update that sets too much is refused as a put is.
+    let mut set = Item::new();
+    set.insert("big".into(), json!("y".repeat(MAX_ITEM_BYTES)));
+    assert_invalid(
+        store
+            .transact(vec![Write::Update {
+                key: key("SIZE", "UPDATED"),
+                set,
+                remove: vec![],
+                condition: None,
+            }])
+            .await,
+    );
+    assert_eq!(get(&store, "SIZE", "UPDATED").await, None);
+
+    // An update that grows a stored item far past the limit is refused and
+    // leaves it as it was (DynamoDB: "Item size to update has exceeded the
+    // maximum allowed size"). Between 400,000 bytes and DynamoDB's own
+    // limit the stores may differ: the embedded store checks the updated
+    // item against MAX_ITEM_BYTES, DynamoDB against its count.
+    let half = item_of_size("SIZE", "GROWN", json!({"version": 1}), 300_000);
+    put(&store, half.clone()).await;
+    let mut set = Item::new();
+    set.insert("more".into(), json!("z".repeat(200_000)));
+    assert_invalid(
+        store
+            .transact(vec![Write::Update {
+                key: key("SIZE", "GROWN"),
+                set,
+                remove: vec![],
+                condition: Some(version_is(1)),
+            }])
+            .await,
+    );
+    assert_eq!(get(&store, "SIZE", "GROWN").await, Some(half));
+}
+
+/// A transaction's items add up to at most `MAX_BATCH_BYTES` (DynamoDB's
+/// 4 MB; moto does not check, the port does on both stores).
+async fn batch_size_limit_is_the_same(store: Arc<dyn Store>) {
+    let per_item = MAX_ITEM_BYTES;
+    let fits = MAX_BATCH_BYTES / per_item;
+    let batch = |n: usize| -> Vec<Write> {
+        (0..n)
+            .map(|i| {
+                Write::put(item_of_size(
+                    "BYTES",
+                    &format!("N#{i:02}"),
+                    json!({}),
+                    per_item,
+                ))
+            })
+            .collect()
+    };
+    assert_invalid(store.transact(batch(fits + 1)).await);
+    let q = Query::new("BYTES", SkRange::BeginsWith("N#".into()), 100);
+    assert!(store.query(&q).await.unwrap().is_empty());
+    store
+        .transact(batch(fits))
+        .await
+        .expect("4 MB in one batch");
+    assert_eq!(store.query(&q).await.unwrap().len(), fits);
+}
+
+/// `batch_get` answers the items found, each once, in key order: missing
+/// keys absent, duplicates read once, any number of keys (DynamoDB takes
+/// 100 a call), across partitions.
+async fn batch_get_reads_found_items_once_in_key_order(store: Arc<dyn Store>) {
+    assert!(store.batch_get(&[]).await.unwrap().is_empty());
+    for chunk in 0..3 {
+        let writes = (0..50)
+            .map(|i| {
+                let n = chunk * 50 + i;
+                Write::put(item(
+                    &format!("BG#{}", n % 3),
+                    &format!("N#{n:03}"),
+                    json!({"n": n}),
+                ))
+            })
+            .collect();
+        store.transact(writes).await.unwrap();
+    }
+    // 150 present (listed backwards), 100 missing, and 30 duplicates.
+    let mut keys: Vec<Key> = (0..150)
+        .rev()
+        .map(|n| key(&format!("BG#{}", n % 3), &format!("N#{n:03}")))
+        .collect();
+    keys.extend((150..250).map(|n| key("BG#0", &format!("N#{n:03}"))));
+    keys.extend((0..30).map(|n| key(&format!("BG#{}", n % 3), &format!("N#{n:03}"))));
+    assert_eq!(keys.len(), 280);
+    let found = store.batch_get(&keys).await.expect("batch get");
+    assert_eq!(found.len(), 150, "each present item once");
+    let found_keys: Vec<Key> = found.iter().map(|i| Key::of(i).unwrap()).collect();
+    let mut expected: Vec<Key> = keys[..150].to_vec();
+    expected.sort();
+    assert_eq!(found_keys, expected, "in key order");
+    for item in &found {
+        let sk = item["sk"].as_str().unwrap();
+        assert_eq!(format!("N#{:03}", item["n"].as_u64().unwrap()), sk);
+    }
+    // Only missing keys; one key; a key of another partition.
+    assert!(
+        store
+            .batch_get(&[key("BG#9", "N#000")])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let one = store.batch_get(&[key("BG#1", "N#001")]).await.unwrap();
+    assert_eq!(one, vec![item("BG#1", "N#001", json!({"n": 1}))]);
+}
+
+/// Items too many to answer at once (DynamoDB answers at most 16 MB a
+/// call, moto too, and leaves the rest as unprocessed keys): all read.
+async fn batch_get_reads_past_the_answer_limit(store: Arc<dyn Store>) {
+    const ITEMS: usize = 50; // 50 × 390 KB ≈ 19.5 MB
+    for i in 0..ITEMS {
+        put(
+            &store,
+            item_of_size("HEAVY", &format!("N#{i:02}"), json!({"i": i}), 390_000),
+        )
+        .await;
+    }
+    let keys: Vec<Key> = (0..ITEMS)
+        .map(|i| key("HEAVY", &format!("N#{i:02}")))
+        .collect();
+    let found = store.batch_get(&keys).await.expect("batch get");
+    assert_eq!(found.len(), ITEMS);
+    for (i, item) in found.iter().enumerate() {
+        assert_eq!(item["i"], json!(i));
+        assert_eq!(item_size(item), 390_000);
+    }
+}
+
 // ---------------------------------------------------------------- wrappers
 
 lms_zoom_tests::on_both_stores!(
@@ -1067,4 +1368,10 @@ lms_zoom_tests::on_both_stores!(
     // These two fail on the embedded store: see their comments.
     query_limit_is_an_upper_bound,
     updates_dynamodb_refuses_are_invalid,
+    oversized_keys_are_invalid_on_reads,
+    oversized_keys_are_invalid_on_writes,
+    item_size_boundary_is_the_same,
+    batch_size_limit_is_the_same,
+    batch_get_reads_found_items_once_in_key_order,
+    batch_get_reads_past_the_answer_limit,
 );

@@ -10,14 +10,25 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
-    KeyType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+    KeyType, KeysAndAttributes, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, Update,
 };
 use serde_json::Value;
 
 use super::{
-    Condition, Item, Key, PK, Query, SK, SkRange, Store, StoreError, StoreResult, Write,
-    validate_batch,
+    Condition, Item, Key, MAX_BATCH_GET, PK, Query, SK, SkRange, Store, StoreError, StoreResult,
+    Write, sort_by_key, validate_batch, validate_key, validate_keys, validate_query,
 };
+use crate::backoff::{Backoff, Jitter};
+
+/// BatchGetItem may leave keys unprocessed (throughput, 16 MB answers):
+/// they are asked again after a backoff, this many rounds at most per call.
+const BATCH_GET_ROUNDS: u32 = 8;
+const BATCH_GET_BACKOFF: Backoff = Backoff::new(
+    std::time::Duration::from_millis(25),
+    std::time::Duration::from_millis(800),
+    Jitter::Full,
+);
 
 /// Attribute DynamoDB's time-to-live deletes items by (epoch seconds).
 pub const TTL_ATTRIBUTE: &str = "ttl";
@@ -154,6 +165,21 @@ where
         None => aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string(),
     };
     StoreError::Unavailable(detail)
+}
+
+/// A failed read: a `ValidationException` is a request DynamoDB refuses (the
+/// caller's bug, as the embedded store calls it), anything else unavailable.
+fn read_error<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match e.as_service_error() {
+        Some(service) if service.code() == Some("ValidationException") => {
+            StoreError::Invalid(service.message().unwrap_or("validation").to_owned())
+        }
+        _ => sdk_unavailable(e),
+    }
 }
 
 fn to_attrs(item: Item) -> StoreResult<AttrMap> {
@@ -340,6 +366,8 @@ fn transact_error(
 #[async_trait]
 impl Store for DynamoStore {
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        // moto answers an over-long key with "not found"; DynamoDB refuses it.
+        validate_key(key)?;
         let out = self
             .client
             .get_item()
@@ -348,11 +376,61 @@ impl Store for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(sdk_unavailable)?;
+            .map_err(read_error)?;
         out.item.map(from_attrs).transpose()
     }
 
+    /// BatchGetItem, [`MAX_BATCH_GET`] keys a call, one call after another;
+    /// unprocessed keys are asked again after a backoff.
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
+        let keys = validate_keys(keys)?;
+        let mut items = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            let mut pending: Vec<AttrMap> = chunk.iter().map(key_attrs).collect();
+            let mut round = 0;
+            while !pending.is_empty() {
+                if round > 0 {
+                    if round >= BATCH_GET_ROUNDS {
+                        return Err(StoreError::Unavailable(format!(
+                            "{} keys still unprocessed after {round} BatchGetItem calls",
+                            pending.len()
+                        )));
+                    }
+                    BATCH_GET_BACKOFF.wait(round - 1).await;
+                }
+                round += 1;
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(read_error)?;
+                let found = out
+                    .responses
+                    .and_then(|mut tables| tables.remove(&self.table))
+                    .unwrap_or_default();
+                for attrs in found {
+                    items.push(from_attrs(attrs)?);
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut tables| tables.remove(&self.table))
+                    .map(|left| left.keys)
+                    .unwrap_or_default();
+            }
+        }
+        sort_by_key(&mut items);
+        Ok(items)
+    }
+
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
+        validate_query(query)?;
         // A cursor outside the range is no error: before the range it is moot,
         // past it nothing is left.
         let mut start = match &query.after {
@@ -401,7 +479,7 @@ impl Store for DynamoStore {
                 .set_exclusive_start_key(start.as_ref().map(key_attrs))
                 .send()
                 .await
-                .map_err(sdk_unavailable)?;
+                .map_err(read_error)?;
             for attrs in out.items.unwrap_or_default() {
                 items.push(from_attrs(attrs)?);
             }

@@ -10,7 +10,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
 
 use super::{
-    Item, Key, PK, Query, SK, SkRange, Store, StoreError, StoreResult, Write, validate_batch,
+    Item, Key, PK, Query, SK, SkRange, Store, StoreError, StoreResult, Write, check_item_size,
+    validate_batch, validate_key, validate_keys, validate_query,
 };
 
 const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
@@ -142,14 +143,34 @@ impl Store for EmbeddedStore {
     // the CPU of an attendee signature). Writes, which sync the file, still
     // go to the blocking pool.
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        validate_key(key)?;
         self.read(key, decode)
     }
 
     async fn get_json(&self, key: &Key) -> StoreResult<Option<Vec<u8>>> {
+        validate_key(key)?;
         self.read(key, |bytes| Ok(bytes.to_vec()))
     }
 
+    /// One read transaction; keys sorted, so the answer is in key order.
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>> {
+        let keys = validate_keys(keys)?;
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let table = txn.open_table(ITEMS).map_err(unavailable)?;
+        let mut items = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let found = table
+                .get((key.pk.as_str(), key.sk.as_str()))
+                .map_err(unavailable)?;
+            if let Some(bytes) = found {
+                items.push(decode(bytes.value())?);
+            }
+        }
+        Ok(items)
+    }
+
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>> {
+        validate_query(query)?;
         if query.limit == 0 {
             return Ok(Vec::new());
         }
@@ -200,6 +221,9 @@ impl Store for EmbeddedStore {
                             for name in remove {
                                 item.remove(&name);
                             }
+                            // DynamoDB refuses an update that makes the item
+                            // too large; dropping the transaction aborts it.
+                            check_item_size(&item)?;
                             table
                                 .insert(k, encode(&item).as_slice())
                                 .map_err(unavailable)?;

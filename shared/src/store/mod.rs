@@ -20,10 +20,26 @@ pub const SK: &str = "sk";
 
 /// At most this many writes in one atomic batch (DynamoDB's TransactWriteItems limit).
 pub const MAX_BATCH: usize = 100;
-/// DynamoDB's limits on key and item sizes, enforced by both stores alike.
+/// At most this many keys in one BatchGetItem call; [`Store::batch_get`]
+/// takes any number and splits them.
+pub const MAX_BATCH_GET: usize = 100;
+/// DynamoDB's limits on key values (UTF-8 bytes), enforced by both stores
+/// alike on every request, reads included: DynamoDB refuses an over-long key
+/// in a GetItem or a Query as it does in a write (moto does not check reads).
 pub const MAX_PK_BYTES: usize = 2048;
 pub const MAX_SK_BYTES: usize = 1024;
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// The largest item both stores take, as counted by [`item_size`].
+///
+/// DynamoDB's limit is 400 KB (409,600 bytes by its count); moto refuses
+/// items over 405,000 bytes by a count that never exceeds ours. Refusing
+/// above 400,000 by our count (an upper bound of both) makes the boundary
+/// one and the same on the embedded store, on moto and on DynamoDB: what
+/// one store takes, every store takes.
+pub const MAX_ITEM_BYTES: usize = 400_000;
+/// DynamoDB refuses a transaction whose items add up to more than 4 MB
+/// (moto does not check): both stores refuse above 4,000,000 bytes by
+/// [`item_size`] (for an update: the attributes it sets and the key).
+pub const MAX_BATCH_BYTES: usize = 4_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
@@ -229,6 +245,13 @@ pub trait Store: Send + Sync + 'static {
             .map(|item| serde_json::to_vec(&item).expect("a JSON map always serialises")))
     }
 
+    /// The items with these keys, strongly consistent: each item found once
+    /// (duplicate keys are read once), missing ones absent, **in key order**
+    /// (by `pk`, then `sk`; DynamoDB answers in no particular order, so the
+    /// order of `keys` is not kept: map the answer by [`Key::of`]). Any
+    /// number of keys; DynamoDB reads them [`MAX_BATCH_GET`] at a time.
+    async fn batch_get(&self, keys: &[Key]) -> StoreResult<Vec<Item>>;
+
     /// Items of one partition within a sort-key range, in sort-key order.
     async fn query(&self, query: &Query) -> StoreResult<Vec<Item>>;
 
@@ -250,16 +273,12 @@ pub(crate) fn validate_batch(writes: &[Write]) -> StoreResult<Vec<Key>> {
         )));
     }
     let mut keys = Vec::with_capacity(writes.len());
+    let mut batch_bytes = 0;
     for write in writes {
         let key = write
             .key()
             .ok_or_else(|| StoreError::Invalid("item without string pk and sk".into()))?;
-        if key.pk.is_empty() || key.sk.is_empty() {
-            return Err(StoreError::Invalid("empty pk or sk".into()));
-        }
-        if key.pk.len() > MAX_PK_BYTES || key.sk.len() > MAX_SK_BYTES {
-            return Err(StoreError::Invalid("key too long".into()));
-        }
+        validate_key(&key)?;
         if keys.contains(&key) {
             return Err(StoreError::Invalid(format!(
                 "two writes to one item ({}, {})",
@@ -286,21 +305,201 @@ pub(crate) fn validate_batch(writes: &[Write]) -> StoreResult<Vec<Key>> {
                         "an update may not set and remove one attribute".into(),
                     ));
                 }
-                if encoded_len(set) > MAX_ITEM_BYTES {
-                    return Err(StoreError::Invalid("item larger than 400 KB".into()));
-                }
+                // The attributes set and the key: the least the item will
+                // hold (the embedded store checks the whole updated item).
+                let mut least = set.clone();
+                least.insert(PK.into(), Value::String(key.pk.clone()));
+                least.insert(SK.into(), Value::String(key.sk.clone()));
+                batch_bytes += check_item_size(&least)?;
             }
-            Write::Put { item, .. } if encoded_len(item) > MAX_ITEM_BYTES => {
-                return Err(StoreError::Invalid("item larger than 400 KB".into()));
-            }
+            Write::Put { item, .. } => batch_bytes += check_item_size(item)?,
             _ => {}
         }
         keys.push(key);
     }
+    if batch_bytes > MAX_BATCH_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "items of {batch_bytes} bytes in one batch (max {MAX_BATCH_BYTES})"
+        )));
+    }
     Ok(keys)
 }
 
-/// Size of an item as JSON: close to (and not below) DynamoDB's own count.
-fn encoded_len(item: &Item) -> usize {
-    serde_json::to_vec(item).map_or(usize::MAX, |v| v.len())
+/// The size of an item as DynamoDB counts it, rounded up where DynamoDB's
+/// own count is approximate, so never below DynamoDB's count nor moto's:
+///
+/// - an item: the sum over its attributes of the name's UTF-8 bytes plus the
+///   value's size;
+/// - a string: its UTF-8 bytes; a boolean or null: 1;
+/// - a number: the characters of its decimal text plus 1 (DynamoDB: about
+///   one byte per two significant digits plus one; moto: the characters);
+/// - a list: 3 + for each element, 1 + its size; a map: 3 + for each entry,
+///   1 + the key's UTF-8 bytes + the value's size (DynamoDB's documented
+///   overheads; moto counts none).
+pub fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) => 1,
+        Value::Number(n) => n.to_string().len() + 1,
+        Value::String(s) => s.len(),
+        Value::Array(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        Value::Object(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// Refuses an item over [`MAX_ITEM_BYTES`]; its size otherwise.
+pub(crate) fn check_item_size(item: &Item) -> StoreResult<usize> {
+    let size = item_size(item);
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "item of {size} bytes (max {MAX_ITEM_BYTES})"
+        )));
+    }
+    Ok(size)
+}
+
+fn check_pk(pk: &str) -> StoreResult<()> {
+    if pk.is_empty() {
+        return Err(StoreError::Invalid("empty pk".into()));
+    }
+    if pk.len() > MAX_PK_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "pk of {} bytes (max {MAX_PK_BYTES})",
+            pk.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_sk(what: &str, sk: &str) -> StoreResult<()> {
+    if sk.is_empty() {
+        return Err(StoreError::Invalid(format!("empty {what}")));
+    }
+    if sk.len() > MAX_SK_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "{what} of {} bytes (max {MAX_SK_BYTES})",
+            sk.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a key DynamoDB refuses in any request: an empty or over-long
+/// `pk` or `sk` (a `ValidationException` there).
+pub(crate) fn validate_key(key: &Key) -> StoreResult<()> {
+    check_pk(&key.pk)?;
+    check_sk("sk", &key.sk)
+}
+
+/// Refuses a query DynamoDB refuses for its key values: the partition key
+/// and each bound of the range are key values, empty or over-long ones are a
+/// `ValidationException` there; so is an over-long cursor.
+pub(crate) fn validate_query(query: &Query) -> StoreResult<()> {
+    check_pk(&query.pk)?;
+    match &query.range {
+        SkRange::BeginsWith(prefix) => check_sk("sort key prefix", prefix)?,
+        SkRange::Between(lo, hi) => {
+            check_sk("sort key bound", lo)?;
+            check_sk("sort key bound", hi)?;
+        }
+        SkRange::AtLeast(lo) => check_sk("sort key bound", lo)?,
+    }
+    // A cursor is a sort key of an earlier page: over-long, it is refused
+    // wherever it falls. An empty one is before every sort key (nothing is
+    // sent to DynamoDB for a cursor outside the range), so it stays allowed.
+    if let Some(after) = query.after.as_ref().filter(|a| !a.is_empty()) {
+        check_sk("cursor", after)?;
+    }
+    Ok(())
+}
+
+/// The keys of a batch read, each valid, sorted and deduplicated.
+pub(crate) fn validate_keys(keys: &[Key]) -> StoreResult<Vec<Key>> {
+    keys.iter().try_for_each(validate_key)?;
+    let mut keys = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// Sorts the answer of a batch read by key (the order [`Store::batch_get`] promises).
+pub(crate) fn sort_by_key(items: &mut [Item]) {
+    items.sort_by(|a, b| {
+        let key = |i: &Item| {
+            (
+                i.get(PK).and_then(Value::as_str).map(str::to_owned),
+                i.get(SK).and_then(Value::as_str).map(str::to_owned),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(v: Value) -> Item {
+        match v {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn item_size_counts_names_and_values() {
+        // Names + UTF-8 bytes of strings.
+        assert_eq!(
+            item_size(&item(json!({"pk": "p", "sk": "ñ"}))),
+            2 + 1 + 2 + 2
+        );
+        // Numbers: their text plus one; booleans and null: one.
+        assert_eq!(
+            item_size(&item(json!({"n": 12345, "b": true, "z": null}))),
+            1 + 6 + 1 + 1 + 1 + 1
+        );
+        assert_eq!(item_size(&item(json!({"f": -2.5}))), 1 + 5);
+        // Lists and maps: 3 bytes, plus one per element.
+        assert_eq!(item_size(&item(json!({"l": []}))), 1 + 3);
+        assert_eq!(
+            item_size(&item(json!({"l": ["ab", 1]}))),
+            1 + 3 + (1 + 2) + (1 + 2)
+        );
+        assert_eq!(
+            item_size(&item(json!({"m": {"k": "v"}}))),
+            1 + 3 + (1 + 1 + 1)
+        );
+    }
+
+    #[test]
+    fn writes_over_the_limits_are_invalid() {
+        let sized = |n: usize| {
+            let mut i = item(json!({"pk": "p", "sk": "s", "d": ""}));
+            let base = item_size(&i);
+            i.insert("d".into(), Value::String("x".repeat(n - base)));
+            i
+        };
+        assert!(validate_batch(&[Write::put(sized(MAX_ITEM_BYTES))]).is_ok());
+        assert!(matches!(
+            validate_batch(&[Write::put(sized(MAX_ITEM_BYTES + 1))]),
+            Err(StoreError::Invalid(_))
+        ));
+        let long = |n| "k".repeat(n);
+        assert!(validate_key(&Key::new(long(MAX_PK_BYTES), long(MAX_SK_BYTES))).is_ok());
+        assert!(validate_key(&Key::new(long(MAX_PK_BYTES + 1), "s")).is_err());
+        assert!(validate_key(&Key::new("p", long(MAX_SK_BYTES + 1))).is_err());
+        // Bytes, not characters.
+        assert!(validate_key(&Key::new("p", "é".repeat(MAX_SK_BYTES / 2 + 1))).is_err());
+    }
 }
