@@ -50,7 +50,24 @@ use lms_zoom_tests::on_both_stores;
 on_both_stores!(
     start_times_with_fractions_of_a_second,
     zoom_refusing_the_credentials_is_license_invalid,
+    cursors_longer_than_any_sort_key_are_invalid,
 );
+
+/// Would have been a 500: a well-formed cursor (URL-safe base64 of UTF-8)
+/// that decodes to more bytes than any sort key reached the store, which
+/// refuses sort keys over DynamoDB's 1 KB. A cursor is a key we handed out,
+/// so a longer one is simply not ours: 422 `validation_failed` on `cursor`.
+async fn cursors_longer_than_any_sort_key_are_invalid(kind: StoreKind) {
+    use base64::Engine as _;
+    let server = TestServer::start(Backend::of(kind)).await;
+    let long = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("k".repeat(2000));
+    for route in ["meetings", "licenses"] {
+        let url = server.url(&format!("/v1/academies/a1/{route}?cursor={long}"));
+        let (status, body) = send(server.http.get(url)).await;
+        assert_problem(status, &body, 422, "validation_failed", route);
+        assert_eq!(body["errors"][0]["field"], "cursor", "{route}: {body}");
+    }
+}
 
 /// Was a 500 ("two writes to one item"): a start time that differed from the
 /// stored one by less than a second counted as a move, and the move deleted

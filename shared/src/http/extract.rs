@@ -103,6 +103,9 @@ pub const MAX_PAGE: usize = 200;
 
 /// `limit` (1–200, default 50) and `cursor` (opaque: base64url of a sort key)
 /// of a list route; problems are added to `errors`.
+/// The longest decoded cursor: a calendar or license-name sort key is far shorter.
+pub const MAX_CURSOR_BYTES: usize = 512;
+
 pub fn page_params(
     params: &std::collections::HashMap<String, String>,
     errors: &mut Vec<FieldError>,
@@ -125,9 +128,12 @@ pub fn page_params(
         .get("cursor")
         .filter(|c| !c.is_empty())
         .and_then(|raw| {
+            // A cursor is a sort key we handed out: never longer than the
+            // store's sort keys (a longer one would be refused there).
             let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(raw)
                 .ok()
+                .filter(|b| b.len() <= MAX_CURSOR_BYTES)
                 .and_then(|b| String::from_utf8(b).ok());
             if decoded.is_none() {
                 errors.push(FieldError::new("cursor", Rule::InvalidCursor));
