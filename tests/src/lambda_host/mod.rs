@@ -959,6 +959,23 @@ impl LambdaHost {
             .collect()
     }
 
+    /// The log lines of this host's processes that hold any of `secrets`
+    /// (`"<secret>: <line>"`), for the secret scans; empty when none leaked.
+    pub fn leaks<S: AsRef<str>>(&self, secrets: &[S]) -> Vec<String> {
+        let logs = self.inner.logs.lock().unwrap();
+        let mut hits = Vec::new();
+        for secret in secrets.iter().map(AsRef::as_ref) {
+            assert!(secret.len() >= 8, "a distinctive secret: {secret:?}");
+            for l in logs.iter().filter(|l| l.line.contains(secret)) {
+                hits.push(format!(
+                    "{secret}: [{} pid {}] {}",
+                    l.instance, l.pid, l.line
+                ));
+            }
+        }
+        hits
+    }
+
     /// Lambda's platform lines: INIT_REPORT, START, END, REPORT, timeouts.
     pub fn platform_log(&self) -> Vec<String> {
         self.inner.platform.lock().unwrap().clone()
