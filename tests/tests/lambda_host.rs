@@ -481,3 +481,73 @@ async fn an_event_the_function_refuses_is_an_error_and_the_instance_lives_on() {
         (1, 1, 1, 0)
     );
 }
+
+/// A finding, not a contract (run with `--ignored`): the licenses route
+/// leaves the discard of a secret whose create timed out to a `tokio::spawn`
+/// (`discard_eventually`). Under Lambda's rules that task does not run
+/// after the answer: the instance is frozen, and the late-landing secret
+/// outlives the license that was never created. When the repair is done by
+/// the request itself or by `maintenance`, turn this into a test of that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a finding about current code: background work after the answer never runs"]
+async fn finding_a_spawned_discard_never_runs_while_the_instance_is_frozen() {
+    let moto = lms_zoom_tests::kit::Moto::start().await;
+    let sdk = moto.sdk().await;
+    let table = unique("lmsz-lh-find");
+    let prefix = format!("{}/", unique("lmsz-find"));
+    lms_zoom::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table)
+        .ensure_table()
+        .await
+        .unwrap();
+    let zoom = Emulator::start(test_zoom()).await.unwrap();
+    let host = LambdaHost::builder(FunctionSpec::licenses())
+        .store(&table, &prefix)
+        .zoom(&zoom)
+        .aws_endpoint(&moto.url)
+        .start()
+        .await;
+    let secrets_manager = aws_sdk_secretsmanager::Client::new(&sdk);
+    let ours = || async {
+        let listed = secrets_manager.list_secrets().send().await.unwrap();
+        listed
+            .secret_list()
+            .iter()
+            .filter_map(|s| s.name())
+            .filter(|n| n.starts_with(prefix.as_str()))
+            .count()
+    };
+
+    moto.freeze();
+    let secrets = LicenseSecrets::new("lhfind");
+    let refused = host
+        .invoke_http(create("lh-f", &secrets.body("Late", 1), false))
+        .await;
+    let status = refused.in_time().status;
+    assert!(status.is_server_error(), "{}", refused.answer.text);
+    moto.thaw();
+    let started = std::time::Instant::now();
+    let mut landed = 0;
+    while landed == 0 && started.elapsed() < Duration::from_secs(10) {
+        landed = ours().await;
+    }
+    eprintln!(
+        "create answered {status} in {:?}; its secret landed in moto: {}",
+        refused.invocation.as_ref().unwrap().duration,
+        landed > 0
+    );
+    host.wait_idle_frozen().await;
+    // An observation window, not a synchronisation: in lms-zoom-local the
+    // discard runs after 1 s (then 2 s); here the instance is stopped.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after_window = ours().await;
+    eprintln!("after 5 s frozen: {after_window} secret(s) of a license that does not exist");
+    assert_eq!(after_window, landed, "nothing ran while frozen");
+    // Thawed by a later invocation, the overdue task gets slivers of it.
+    for _ in 0..3 {
+        host.invoke_http(HttpRequest::get("/v1/academies/lh-f/licenses"))
+            .await
+            .in_time()
+            .ok(200);
+    }
+    eprintln!("after 3 more invocations: {} secret(s) left", ours().await);
+}
