@@ -10,7 +10,8 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use lms_zoom_tests::kit::{LicenseSecrets, zoom_signature};
 use lms_zoom_tests::lambda_host::{
-    FunctionSpec, HttpRequest, LambdaHost, Outcome, Route, process_state, scheduled_event,
+    FunctionSpec, HttpRequest, LambdaHost, Outcome, Route, eventually, process_state,
+    scheduled_event,
 };
 use lms_zoom_tests::{dynamo_store, test_zoom, unique};
 use serde_json::{Value, json};
@@ -429,6 +430,29 @@ async fn concurrent_invocations_run_on_instances_of_their_own() {
         zoom.count(Endpoint::Token) >= 2,
         "each process fetched its token"
     );
+
+    // A caller that stops waiting does not strand its instance: the
+    // invocation ends on its own, and the instance is idle and frozen again.
+    zoom.clear_faults();
+    zoom.inject(Fault::new(
+        Endpoint::GetUser,
+        FaultKind::Latency(Duration::from_millis(800)),
+    ));
+    let before = host.stats().responses;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), verify())
+            .await
+            .is_err()
+    );
+    eventually(
+        "the abandoned invocation ends",
+        Duration::from_secs(10),
+        || host.stats().responses == before + 1,
+    )
+    .await;
+    zoom.clear_faults();
+    host.wait_idle_frozen().await;
+    assert!(host.instances().iter().all(|i| !i.busy));
 
     // One instance, two invocations at once: the second waits its turn.
     let (table2, prefix2) = store().await;

@@ -452,6 +452,187 @@ impl Inner {
         env
     }
 
+    async fn invoke(self: Arc<Self>, payload: Vec<u8>) -> Invocation {
+        let inner = &self;
+        let called = Instant::now();
+        let _permit = inner
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the host's permits");
+        let request_id = request_id();
+        let (env, init) = match self.take_instance().await {
+            Ok(taken) => taken,
+            Err((instance, reason)) => {
+                return Invocation {
+                    request_id,
+                    instance,
+                    pid: 0,
+                    cold: true,
+                    init: None,
+                    timeout: inner.timeout,
+                    deadline_ms: 0,
+                    duration: Duration::ZERO,
+                    elapsed: called.elapsed(),
+                    outcome: Outcome::InitFailed(reason),
+                };
+            }
+        };
+        let cold = env.invocations.fetch_add(1, Ordering::SeqCst) == 0;
+        let deadline_ms = chrono::Utc::now().timestamp_millis() + inner.timeout.as_millis() as i64;
+        inner.platform(format!(
+            "START RequestId: {request_id} Version: $LATEST Instance: {}",
+            env.serial
+        ));
+        inner.stats.lock().unwrap().invocations += 1;
+        inner.in_flight(1);
+        let handed = Instant::now();
+        let ended = env.shared.dispatch(NextEvent {
+            request_id: request_id.clone(),
+            deadline_ms,
+            function_arn: format!(
+                "arn:aws:lambda:{}:{}:function:{}",
+                events::REGION,
+                events::ACCOUNT,
+                inner.function_name()
+            ),
+            trace_id: events::trace_id(),
+            body: payload,
+        });
+        let ended = tokio::time::timeout(inner.timeout, ended).await;
+        let duration = handed.elapsed();
+        let (outcome, keep) = match ended {
+            Ok(Ok(Posted::Response(body))) if body.len() > MAX_RESPONSE_BYTES => (
+                Outcome::Error {
+                    error_type: "Function.ResponseSizeTooLarge".into(),
+                    body: format!("response payload of {} bytes", body.len()),
+                },
+                true,
+            ),
+            Ok(Ok(Posted::Response(body))) => (Outcome::Response(body), true),
+            Ok(Ok(Posted::Error { error_type, body })) => {
+                (Outcome::Error { error_type, body }, true)
+            }
+            Ok(Ok(Posted::Exited(status))) => (Outcome::Crashed(status), false),
+            Ok(Err(_)) => (
+                Outcome::Crashed("the Runtime API lost the invocation".into()),
+                false,
+            ),
+            Err(_) => {
+                env.shared.abandon();
+                inner.platform(format!(
+                    "{} {request_id} Task timed out after {:.2} seconds",
+                    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    inner.timeout.as_secs_f64()
+                ));
+                (Outcome::TimedOut, false)
+            }
+        };
+        inner.platform(format!("END RequestId: {request_id}"));
+        inner.platform(format!(
+            "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tMemory Size: {} MB{}\tStatus: {}",
+            duration.as_secs_f64() * 1e3,
+            inner.spec.memory_mb,
+            init.map(|d| format!("\tInit Duration: {:.2} ms", d.as_secs_f64() * 1e3))
+                .unwrap_or_default(),
+            match &outcome {
+                Outcome::Response(_) => "success",
+                Outcome::Error { .. } => "error",
+                Outcome::TimedOut => "timeout",
+                Outcome::Crashed(_) => "crash",
+                Outcome::InitFailed(_) => "init error",
+            }
+        ));
+        {
+            let mut stats = inner.stats.lock().unwrap();
+            match &outcome {
+                Outcome::Response(_) => stats.responses += 1,
+                Outcome::Error { .. } => stats.errors += 1,
+                Outcome::TimedOut => stats.timeouts += 1,
+                Outcome::Crashed(_) => stats.crashes += 1,
+                Outcome::InitFailed(_) => stats.init_failures += 1,
+            }
+        }
+        let (instance, pid, slot) = (env.serial, env.shared.pid, env.slot);
+        if keep {
+            inner.slots.lock().unwrap()[slot] = Slot::Idle(env);
+        } else {
+            // A timeout or a crash: Lambda resets the environment; the next
+            // invocation on this slot is a cold start.
+            // The slot stays taken until the old process is reaped.
+            let held = std::mem::replace(&mut inner.slots.lock().unwrap()[slot], Slot::Starting);
+            drop(held);
+            let mut env = Arc::into_inner(env).expect("the slot's only holder");
+            env.end(inner).await;
+            inner.slots.lock().unwrap()[slot] = Slot::Empty;
+        }
+        inner.in_flight(-1);
+        Invocation {
+            request_id,
+            instance,
+            pid,
+            cold,
+            init,
+            timeout: inner.timeout,
+            deadline_ms,
+            duration,
+            elapsed: called.elapsed(),
+            outcome,
+        }
+    }
+
+    /// An idle instance (now busy), or a fresh one started in an empty slot
+    /// (with its init time). The caller holds a permit, so there is one.
+    async fn take_instance(
+        self: &Arc<Self>,
+    ) -> Result<(Arc<Env>, Option<Duration>), (u64, String)> {
+        let inner = self;
+        let empty = {
+            let mut slots = inner.slots.lock().unwrap();
+            let mut idle = None;
+            for (i, slot) in slots.iter_mut().enumerate() {
+                if let Slot::Idle(env) = slot {
+                    if env.shared.is_dead() {
+                        // Died while frozen (killed from outside, OOM…).
+                        inner.platform(format!(
+                            "Instance {} (pid {}) exited while idle",
+                            env.serial, env.shared.pid
+                        ));
+                        *slot = Slot::Empty;
+                    } else if idle.is_none() {
+                        idle = Some(i);
+                    }
+                }
+            }
+            if let Some(i) = idle {
+                let Slot::Idle(env) = std::mem::replace(&mut slots[i], Slot::Starting) else {
+                    unreachable!()
+                };
+                slots[i] = Slot::Busy(env.clone());
+                return Ok((env, None));
+            }
+            let empty = slots
+                .iter()
+                .position(|s| matches!(s, Slot::Empty))
+                .expect("a permit guarantees an idle or empty slot");
+            slots[empty] = Slot::Starting;
+            empty
+        };
+        match Env::start(inner, empty).await {
+            Ok(env) => {
+                let env = Arc::new(env);
+                let init = env.init;
+                inner.slots.lock().unwrap()[empty] = Slot::Busy(env.clone());
+                Ok((env, Some(init)))
+            }
+            Err(e) => {
+                inner.slots.lock().unwrap()[empty] = Slot::Empty;
+                Err((inner.serial.load(Ordering::SeqCst), e))
+            }
+        }
+    }
+
     fn in_flight(&self, delta: i64) {
         let mut n = self.in_flight.lock().unwrap();
         *n = n.checked_add_signed(delta).expect("in-flight count");
@@ -716,184 +897,13 @@ impl LambdaHost {
             .await
     }
 
-    /// Invokes with a raw payload.
+    /// Invokes with a raw payload. The invocation runs on a task of its
+    /// own: a caller that stops waiting (a `timeout`, a `select!`) leaves it
+    /// to end as Lambda would, with the instance's bookkeeping intact.
     pub async fn invoke_payload(&self, payload: Vec<u8>) -> Invocation {
-        let inner = &self.inner;
-        let called = Instant::now();
-        let _permit = inner
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the host's permits");
-        let request_id = request_id();
-        let (env, init) = match self.take_instance().await {
-            Ok(taken) => taken,
-            Err((instance, reason)) => {
-                return Invocation {
-                    request_id,
-                    instance,
-                    pid: 0,
-                    cold: true,
-                    init: None,
-                    timeout: inner.timeout,
-                    deadline_ms: 0,
-                    duration: Duration::ZERO,
-                    elapsed: called.elapsed(),
-                    outcome: Outcome::InitFailed(reason),
-                };
-            }
-        };
-        let cold = env.invocations.fetch_add(1, Ordering::SeqCst) == 0;
-        let deadline_ms = chrono::Utc::now().timestamp_millis() + inner.timeout.as_millis() as i64;
-        inner.platform(format!(
-            "START RequestId: {request_id} Version: $LATEST Instance: {}",
-            env.serial
-        ));
-        inner.stats.lock().unwrap().invocations += 1;
-        inner.in_flight(1);
-        let handed = Instant::now();
-        let ended = env.shared.dispatch(NextEvent {
-            request_id: request_id.clone(),
-            deadline_ms,
-            function_arn: format!(
-                "arn:aws:lambda:{}:{}:function:{}",
-                events::REGION,
-                events::ACCOUNT,
-                inner.function_name()
-            ),
-            trace_id: events::trace_id(),
-            body: payload,
-        });
-        let ended = tokio::time::timeout(inner.timeout, ended).await;
-        let duration = handed.elapsed();
-        let (outcome, keep) = match ended {
-            Ok(Ok(Posted::Response(body))) if body.len() > MAX_RESPONSE_BYTES => (
-                Outcome::Error {
-                    error_type: "Function.ResponseSizeTooLarge".into(),
-                    body: format!("response payload of {} bytes", body.len()),
-                },
-                true,
-            ),
-            Ok(Ok(Posted::Response(body))) => (Outcome::Response(body), true),
-            Ok(Ok(Posted::Error { error_type, body })) => {
-                (Outcome::Error { error_type, body }, true)
-            }
-            Ok(Ok(Posted::Exited(status))) => (Outcome::Crashed(status), false),
-            Ok(Err(_)) => (
-                Outcome::Crashed("the Runtime API lost the invocation".into()),
-                false,
-            ),
-            Err(_) => {
-                env.shared.abandon();
-                inner.platform(format!(
-                    "{} {request_id} Task timed out after {:.2} seconds",
-                    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                    inner.timeout.as_secs_f64()
-                ));
-                (Outcome::TimedOut, false)
-            }
-        };
-        inner.platform(format!("END RequestId: {request_id}"));
-        inner.platform(format!(
-            "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tMemory Size: {} MB{}\tStatus: {}",
-            duration.as_secs_f64() * 1e3,
-            inner.spec.memory_mb,
-            init.map(|d| format!("\tInit Duration: {:.2} ms", d.as_secs_f64() * 1e3))
-                .unwrap_or_default(),
-            match &outcome {
-                Outcome::Response(_) => "success",
-                Outcome::Error { .. } => "error",
-                Outcome::TimedOut => "timeout",
-                Outcome::Crashed(_) => "crash",
-                Outcome::InitFailed(_) => "init error",
-            }
-        ));
-        {
-            let mut stats = inner.stats.lock().unwrap();
-            match &outcome {
-                Outcome::Response(_) => stats.responses += 1,
-                Outcome::Error { .. } => stats.errors += 1,
-                Outcome::TimedOut => stats.timeouts += 1,
-                Outcome::Crashed(_) => stats.crashes += 1,
-                Outcome::InitFailed(_) => stats.init_failures += 1,
-            }
-        }
-        let (instance, pid, slot) = (env.serial, env.shared.pid, env.slot);
-        if keep {
-            inner.slots.lock().unwrap()[slot] = Slot::Idle(env);
-        } else {
-            // A timeout or a crash: Lambda resets the environment; the next
-            // invocation on this slot is a cold start.
-            // The slot stays taken until the old process is reaped.
-            let held = std::mem::replace(&mut inner.slots.lock().unwrap()[slot], Slot::Starting);
-            drop(held);
-            let mut env = Arc::into_inner(env).expect("the slot's only holder");
-            env.end(inner).await;
-            inner.slots.lock().unwrap()[slot] = Slot::Empty;
-        }
-        inner.in_flight(-1);
-        Invocation {
-            request_id,
-            instance,
-            pid,
-            cold,
-            init,
-            timeout: inner.timeout,
-            deadline_ms,
-            duration,
-            elapsed: called.elapsed(),
-            outcome,
-        }
-    }
-
-    /// An idle instance (now busy), or a fresh one started in an empty slot
-    /// (with its init time). The caller holds a permit, so there is one.
-    async fn take_instance(&self) -> Result<(Arc<Env>, Option<Duration>), (u64, String)> {
-        let inner = &self.inner;
-        let empty = {
-            let mut slots = inner.slots.lock().unwrap();
-            let mut idle = None;
-            for (i, slot) in slots.iter_mut().enumerate() {
-                if let Slot::Idle(env) = slot {
-                    if env.shared.is_dead() {
-                        // Died while frozen (killed from outside, OOM…).
-                        inner.platform(format!(
-                            "Instance {} (pid {}) exited while idle",
-                            env.serial, env.shared.pid
-                        ));
-                        *slot = Slot::Empty;
-                    } else if idle.is_none() {
-                        idle = Some(i);
-                    }
-                }
-            }
-            if let Some(i) = idle {
-                let Slot::Idle(env) = std::mem::replace(&mut slots[i], Slot::Starting) else {
-                    unreachable!()
-                };
-                slots[i] = Slot::Busy(env.clone());
-                return Ok((env, None));
-            }
-            let empty = slots
-                .iter()
-                .position(|s| matches!(s, Slot::Empty))
-                .expect("a permit guarantees an idle or empty slot");
-            slots[empty] = Slot::Starting;
-            empty
-        };
-        match Env::start(inner, empty).await {
-            Ok(env) => {
-                let env = Arc::new(env);
-                let init = env.init;
-                inner.slots.lock().unwrap()[empty] = Slot::Busy(env.clone());
-                Ok((env, Some(init)))
-            }
-            Err(e) => {
-                inner.slots.lock().unwrap()[empty] = Slot::Empty;
-                Err((inner.serial.load(Ordering::SeqCst), e))
-            }
-        }
+        let task = tokio::spawn(self.inner.clone().invoke(payload));
+        task.await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     pub fn stats(&self) -> Stats {
