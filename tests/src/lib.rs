@@ -11,6 +11,7 @@ use lms_zoom_local::{Args, Server, StoreKind};
 use zoom_emulator::{Account, Emulator, EmulatorConfig, User};
 
 pub mod kit;
+pub mod lambda_host;
 
 /// Every scope lms-zoom asks admins for (granular, admin level).
 pub const ALL_SCOPES: &[&str] = &[
