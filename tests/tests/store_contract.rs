@@ -1005,10 +1005,8 @@ async fn hundred_writes_in_one_batch(store: Arc<dyn Store>) {
     assert!(store.query(&q).await.unwrap().is_empty());
 }
 
-/// `limit` is an upper bound, zero included.
-///
-/// Fails on the embedded store (bug in `EmbeddedStore::query`: an ascending
-/// query checks the limit only after taking an item, so `limit: 0` returns one).
+/// `limit` is an upper bound, zero included (the embedded store once
+/// returned one item for `limit: 0`).
 async fn query_limit_is_an_upper_bound(store: Arc<dyn Store>) {
     seed_query_partition(&store).await;
     for limit in [0, 1, 2] {
@@ -1021,10 +1019,8 @@ async fn query_limit_is_an_upper_bound(store: Arc<dyn Store>) {
 }
 
 /// Updates DynamoDB refuses are refused by both stores, so that a caller that
-/// works on the embedded store also works on DynamoDB.
-///
-/// Fails on the embedded store (`validate_batch` lets both through: an empty
-/// update creates a bare item; a set and a remove of one attribute remove it).
+/// works on the embedded store also works on DynamoDB (`validate_batch` once
+/// let an empty update and a set-and-remove of one attribute through).
 async fn updates_dynamodb_refuses_are_invalid(store: Arc<dyn Store>) {
     put(&store, item("X", "DOC", json!({"a": 1, "b": 2}))).await;
 
@@ -1365,7 +1361,6 @@ lms_zoom_tests::on_both_stores!(
     concurrent_create_has_one_winner,
     concurrent_optimistic_increments,
     hundred_writes_in_one_batch,
-    // These two fail on the embedded store: see their comments.
     query_limit_is_an_upper_bound,
     updates_dynamodb_refuses_are_invalid,
     oversized_keys_are_invalid_on_reads,
