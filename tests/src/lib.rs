@@ -409,6 +409,47 @@ impl Store for CountingStore {
     }
 }
 
+/// A store wrapper that forwards every read to `inner` and lets a
+/// transaction through only when the type's own `gate(&writes)` says so.
+macro_rules! gated_store {
+    ($wrapper:ty) => {
+        #[async_trait::async_trait]
+        impl Store for $wrapper {
+            async fn get(
+                &self,
+                key: &lms_zoom::store::Key,
+            ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
+                self.inner.get(key).await
+            }
+            async fn get_json(
+                &self,
+                key: &lms_zoom::store::Key,
+            ) -> lms_zoom::store::StoreResult<Option<Vec<u8>>> {
+                self.inner.get_json(key).await
+            }
+            async fn batch_get(
+                &self,
+                keys: &[lms_zoom::store::Key],
+            ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+                self.inner.batch_get(keys).await
+            }
+            async fn query(
+                &self,
+                query: &lms_zoom::store::Query,
+            ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
+                self.inner.query(query).await
+            }
+            async fn transact(
+                &self,
+                writes: Vec<lms_zoom::store::Write>,
+            ) -> lms_zoom::store::StoreResult<()> {
+                self.gate(&writes)?;
+                self.inner.transact(writes).await
+            }
+        }
+    };
+}
+
 type Picker = Box<dyn Fn(&[lms_zoom::store::Write]) -> bool + Send + Sync>;
 
 /// Fails (as unavailable) the transactions a predicate picks, a number of times.
@@ -439,32 +480,13 @@ impl FailingStore {
     }
 }
 
-#[async_trait::async_trait]
-impl Store for FailingStore {
-    async fn get(
-        &self,
-        key: &lms_zoom::store::Key,
-    ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
-        self.inner.get(key).await
-    }
-    async fn batch_get(
-        &self,
-        keys: &[lms_zoom::store::Key],
-    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
-        self.inner.batch_get(keys).await
-    }
-    async fn query(
-        &self,
-        query: &lms_zoom::store::Query,
-    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
-        self.inner.query(query).await
-    }
-    async fn transact(
-        &self,
-        writes: Vec<lms_zoom::store::Write>,
-    ) -> lms_zoom::store::StoreResult<()> {
+gated_store!(FailingStore);
+
+impl FailingStore {
+    /// Unavailable for the batches the predicate picks, while failures remain.
+    fn gate(&self, writes: &[lms_zoom::store::Write]) -> lms_zoom::store::StoreResult<()> {
         use std::sync::atomic::Ordering::SeqCst;
-        if (self.picks)(&writes)
+        if (self.picks)(writes)
             && self
                 .remaining
                 .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
@@ -474,7 +496,7 @@ impl Store for FailingStore {
                 "injected failure".into(),
             ));
         }
-        self.inner.transact(writes).await
+        Ok(())
     }
 }
 
@@ -546,36 +568,11 @@ impl ContentionStore {
     }
 }
 
-#[async_trait::async_trait]
-impl Store for ContentionStore {
-    async fn get(
-        &self,
-        key: &lms_zoom::store::Key,
-    ) -> lms_zoom::store::StoreResult<Option<lms_zoom::store::Item>> {
-        self.inner.get(key).await
-    }
-    async fn get_json(
-        &self,
-        key: &lms_zoom::store::Key,
-    ) -> lms_zoom::store::StoreResult<Option<Vec<u8>>> {
-        self.inner.get_json(key).await
-    }
-    async fn batch_get(
-        &self,
-        keys: &[lms_zoom::store::Key],
-    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
-        self.inner.batch_get(keys).await
-    }
-    async fn query(
-        &self,
-        query: &lms_zoom::store::Query,
-    ) -> lms_zoom::store::StoreResult<Vec<lms_zoom::store::Item>> {
-        self.inner.query(query).await
-    }
-    async fn transact(
-        &self,
-        writes: Vec<lms_zoom::store::Write>,
-    ) -> lms_zoom::store::StoreResult<()> {
+gated_store!(ContentionStore);
+
+impl ContentionStore {
+    /// A conflict for the transactions this store picks; the others pass.
+    fn gate(&self, _writes: &[lms_zoom::store::Write]) -> lms_zoom::store::StoreResult<()> {
         use std::sync::atomic::Ordering::SeqCst;
         let n = self.seen.fetch_add(1, SeqCst);
         let spread = |i: usize| (i as f64 * self.fraction).floor();
@@ -585,7 +582,7 @@ impl Store for ContentionStore {
             return Err(lms_zoom::store::StoreError::Contention);
         }
         self.applied.fetch_add(1, SeqCst);
-        self.inner.transact(writes).await
+        Ok(())
     }
 }
 
