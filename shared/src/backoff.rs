@@ -46,9 +46,12 @@ impl Backoff {
         Duration::from_millis(rand::random_range(floor..=ceiling))
     }
 
-    /// Sleeps [`Self::delay`].
-    pub async fn wait(&self, attempt: u32) {
-        tokio::time::sleep(self.delay(attempt)).await;
+    /// Sleeps [`Self::delay`] when that leaves the request's deadline time
+    /// for another attempt (`true`); else returns at once (`false`): the
+    /// caller gives up with what it has.
+    #[must_use = "a wait that does not fit means: no further attempt"]
+    pub async fn wait(&self, attempt: u32) -> bool {
+        crate::deadline::sleep_if_fits(self.delay(attempt)).await
     }
 }
 

@@ -121,7 +121,7 @@ impl From<ZoomError> for AppError {
                     .map_or(1, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
                     .max(1),
             },
-            ZoomError::Timeout | ZoomError::Unreachable(_) => {
+            ZoomError::Timeout | ZoomError::OutOfTime | ZoomError::Unreachable(_) => {
                 AppError::ZoomUnavailable(e.to_string())
             }
             ZoomError::Api { status, .. } if status >= 500 => {

@@ -4,8 +4,10 @@
 pub mod app;
 pub mod backoff;
 pub mod config;
+pub mod deadline;
 pub mod domain;
 pub mod error;
+pub mod functions;
 pub mod http;
 pub mod repo;
 pub mod secrets;

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::app::maintenance::MaintenanceService;
 use crate::app::recordings::RecordingService;
 use crate::app::verify::Verifier;
 use crate::app::webhooks::WebhookService;
@@ -12,6 +13,7 @@ use crate::config::AppConfig;
 use crate::repo::LicenseRepo;
 use crate::repo::meetings::MeetingRepo;
 use crate::repo::recordings::RecordingRepo;
+use crate::repo::repairs::RepairRepo;
 use crate::secrets::{
     EmbeddedSecretStore, SecretCache, SecretError, SecretStore, SecretsManagerStore, cache,
 };
@@ -28,6 +30,7 @@ pub struct AppState {
     pub meetings: MeetingService,
     pub recordings: RecordingService,
     pub webhooks: WebhookService,
+    pub maintenance: MaintenanceService,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,8 @@ impl AppState {
         store: Arc<dyn Store>,
         secret_store: Arc<dyn SecretStore>,
     ) -> Self {
+        // Every store call keeps to the request's deadline, whatever the store.
+        let store: Arc<dyn Store> = Arc::new(crate::store::InTime(store));
         let secrets = SecretCache::new(secret_store, cache::DEFAULT_TTL);
         let zoom = ZoomClient::new(ZoomSettings::new(
             config.zoom_api_url.clone(),
@@ -66,6 +71,13 @@ impl AppState {
             licenses.clone(),
             MeetingRepo::new(store.clone()),
             RecordingRepo::new(store.clone()),
+            RepairRepo::new(store.clone()),
+        );
+        let maintenance = MaintenanceService::new(
+            store.clone(),
+            licenses.clone(),
+            meetings.clone(),
+            webhooks.clone(),
         );
         Self {
             config: Arc::new(config),
@@ -76,6 +88,7 @@ impl AppState {
             meetings,
             recordings,
             webhooks,
+            maintenance,
         }
     }
 

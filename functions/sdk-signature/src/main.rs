@@ -1,11 +1,12 @@
 //! Lambda function `sdk-signature`: the Meeting SDK signature route behind API Gateway.
 
-use lms_zoom::{AppConfig, AppState, http, telemetry};
+use lms_zoom::{AppConfig, AppState, functions, http, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = AppConfig::from_env()?;
     let state = AppState::from_aws_env(config).await;
-    lambda_http::run(http::edge(http::signature::routes(state))).await
+    let routes = http::signature::routes(state);
+    lambda_http::run(http::function(routes, &functions::SDK_SIGNATURE)).await
 }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use clap::{Parser, ValueEnum};
+use lms_zoom::functions::{self, Function};
+use lms_zoom::http::deadline::with_deadline;
 use lms_zoom::http::{self, auth};
 use lms_zoom::secrets::Secret;
 use lms_zoom::secrets::{EmbeddedSecretStore, SecretStore, SecretsManagerStore};
@@ -89,16 +91,23 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 
 /// All routes on one router; LMS routes need `Authorization: Bearer <token>` when a token is set.
 pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
-    let mut lms = http::licenses::routes(state.clone())
-        .merge(http::signature::routes(state.clone()))
-        .merge(http::meetings::routes(state.clone()));
+    let timed = |routes, function: Function| with_deadline(routes, function.timeout);
+    let mut lms = timed(http::licenses::routes(state.clone()), functions::LICENSES)
+        .merge(timed(
+            http::signature::routes(state.clone()),
+            functions::SDK_SIGNATURE,
+        ))
+        .merge(timed(
+            http::meetings::routes(state.clone()),
+            functions::MEETINGS,
+        ));
     if let Some(token) = api_token {
         lms = lms.layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             auth::require_bearer,
         ));
     }
-    let webhooks = http::webhooks::routes(state);
+    let webhooks = timed(http::webhooks::routes(state), functions::ZOOM_WEBHOOKS);
     http::edge(
         Router::new()
             .route("/healthz", get(healthz))

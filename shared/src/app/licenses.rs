@@ -4,14 +4,21 @@
 
 use chrono::Utc;
 
+use super::maintenance::Resolved;
 use super::verify::Verifier;
+use crate::deadline;
 use crate::domain::license::{License, LicenseKeys, LicensePatch, NewLicense};
 use crate::error::AppError;
+use crate::repo::repairs::{Repair, RepairRecord, close_claimed, close_repair, open_repair};
 use crate::repo::{LicensePage, LicenseRepo, RepoError};
-use crate::secrets::{LicenseSecrets, SecretCache};
+use crate::secrets::{LicenseSecrets, SecretCache, SecretError};
 
 /// Attempts at a read-modify-write before giving up on a busy license.
 const WRITE_ATTEMPTS: usize = 5;
+/// Kept back from a step for undoing it: a secret discarded, a record closed.
+const UNDO_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a create's repair record waits for its owner without a deadline.
+const OWNER_FALLBACK: chrono::Duration = chrono::Duration::seconds(60);
 
 #[derive(Clone)]
 pub struct LicenseService {
@@ -99,31 +106,10 @@ impl LicenseService {
         )
     }
 
-    /// Deletes the secret of a license that was not created, in the
-    /// background, until two attempts in a row find it gone or delete it (a
-    /// create that timed out against a stalled secret store can land after
-    /// the first attempt). Gives up after about a minute, with a warning.
-    fn discard_eventually(&self, name: String) {
-        let secrets = self.secrets.clone();
-        tokio::spawn(async move {
-            let mut done = 0;
-            for wait in [1u64, 2, 4, 8, 15, 30] {
-                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-                match secrets.discard(&name).await {
-                    Ok(()) => {
-                        done += 1;
-                        if done == 2 {
-                            return;
-                        }
-                    }
-                    Err(_) => done = 0,
-                }
-            }
-            tracing::warn!(secret = %name, "gave up discarding the secret of a license that was not created");
-        });
-    }
-
-    /// Creates a license; with `verify`, Zoom is asked first and the report stored with it.
+    /// Creates a license; with `verify`, Zoom is asked first and the report
+    /// stored with it. A repair record is written before the secret: if the
+    /// license is not created (the request failed or died), `maintenance`
+    /// discards the secret; the license's insert closes the record.
     pub async fn create(
         &self,
         academy_id: &str,
@@ -132,31 +118,82 @@ impl LicenseService {
     ) -> Result<License, AppError> {
         let license_id = new_license_id();
         let secret_name = self.secret_name(academy_id, &license_id);
-        let version = match self.secrets.create(&secret_name, &new.secrets).await {
+        let repair = Repair::Secret {
+            academy_id: academy_id.to_owned(),
+            license_id: license_id.clone(),
+            secret_name: secret_name.clone(),
+        };
+        let record = RepairRecord::new(repair.clone(), OWNER_FALLBACK);
+        let repairs = self.repo.repairs();
+        repairs.write(vec![open_repair(&record)]).await?;
+        let created = deadline::keeping(
+            UNDO_RESERVE,
+            self.secrets.create(&secret_name, &new.secrets),
+        );
+        let version = match created.await {
             Ok(version) => version,
-            Err(e) => {
-                // A write that timed out may still land later: make sure no
-                // secret outlives the license that was never created.
-                self.discard_eventually(secret_name);
+            // Refused: nothing was stored, nothing to repair.
+            Err(e @ (SecretError::NotFound | SecretError::Corrupt)) => {
+                self.close_quietly(&repair).await;
                 return Err(e.into());
             }
+            // A write that timed out may still land later: `maintenance`
+            // discards it once the record is due.
+            Err(e) => return Err(e.into()),
         };
         let now = Utc::now();
         let (mut license, secrets) =
             new.into_license(license_id, academy_id.to_owned(), version, now);
         if verify {
-            license.record_verification(self.verifier.verify(&license, &secrets).await);
+            let verified = self.verifier.verify(&license, &secrets);
+            license.record_verification(deadline::keeping(UNDO_RESERVE, verified).await);
         }
-        if let Err(e) = self.repo.insert(&license).await {
-            // No license refers to the secret: take it back at once.
-            if let Err(discard) = self.secrets.discard(&secret_name).await {
-                tracing::warn!(secret = %secret_name, error = %discard, "could not discard the secret of a license that was not created; retrying in the background");
-                self.discard_eventually(secret_name);
+        let inserted = self.repo.insert_with(&license, vec![close_repair(&repair)]);
+        if let Err(e) = inserted.await {
+            // No license refers to the secret: take it back now if possible.
+            match self.secrets.discard(&secret_name).await {
+                Ok(()) => self.close_quietly(&repair).await,
+                Err(discard) => {
+                    tracing::warn!(secret = %secret_name, error = %discard, "could not discard the secret of a license that was not created; maintenance will")
+                }
             }
             return Err(e.into());
         }
         tracing::info!(license_id = %license.license_id, "license created");
         Ok(license)
+    }
+
+    /// Closes a repair record whose step was undone; left to `maintenance` when that fails.
+    async fn close_quietly(&self, repair: &Repair) {
+        if let Err(e) = self.repo.repairs().write(vec![close_repair(repair)]).await {
+            tracing::warn!(repair = %repair.id(), error = %e, "could not close a repair record; maintenance will");
+        }
+    }
+
+    /// Resolves a [`Repair::Secret`] claimed by `claim`: the secret of a
+    /// license that was never created is discarded.
+    pub(crate) async fn resolve_secret(
+        &self,
+        repair: &Repair,
+        claim: &str,
+    ) -> Result<Resolved, AppError> {
+        let Repair::Secret {
+            academy_id,
+            license_id,
+            secret_name,
+        } = repair
+        else {
+            return Err(AppError::Internal("not a secret repair".into()));
+        };
+        if self.repo.get(academy_id, license_id).await?.is_none() {
+            self.secrets.discard(secret_name).await?;
+            tracing::info!(license_id = %license_id, "the secret of a license that was never created was discarded");
+        }
+        self.repo
+            .repairs()
+            .write(vec![close_claimed(repair, claim)])
+            .await?;
+        Ok(Resolved::Done)
     }
 
     pub async fn get(&self, academy_id: &str, license_id: &str) -> Result<License, AppError> {

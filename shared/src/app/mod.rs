@@ -2,6 +2,7 @@
 
 pub mod caches;
 pub mod licenses;
+pub mod maintenance;
 pub mod meetings;
 pub mod recordings;
 pub mod scopes;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod check_text;
+pub mod deadline;
 pub mod extract;
 pub mod i18n;
 pub mod licenses;
@@ -18,6 +19,12 @@ pub mod webhooks;
 use axum::Router;
 use axum::middleware;
 use tower_http::catch_panic::CatchPanicLayer;
+
+/// One function's routes as its Lambda serves them: the edge around routes
+/// that keep the function's deadline.
+pub fn function(routes: Router, function: &crate::functions::Function) -> Router {
+    edge(deadline::with_deadline(routes, function.timeout))
+}
 
 /// Wraps merged routes with what every host serves the same way: problem
 /// answers for unknown routes and methods, localized problems, panics as

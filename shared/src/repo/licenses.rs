@@ -59,18 +59,29 @@ impl LicenseRepo {
 
     /// Writes a new license and claims its name, or neither.
     pub async fn insert(&self, license: &License) -> Result<(), RepoError> {
+        self.insert_with(license, Vec::new()).await
+    }
+
+    /// Inserts the license with `extra` in the same transaction.
+    pub async fn insert_with(&self, license: &License, extra: Vec<Write>) -> Result<(), RepoError> {
         let key = keys::license(&license.academy_id, &license.license_id);
-        let writes = vec![
+        let mut writes = vec![
             Write::put_if(guard_item(license), Condition::NotExists),
             Write::put_if(to_item(&key, license), Condition::NotExists),
             Write::put(index_item(license)),
         ];
+        writes.extend(extra);
         match super::transact(self.store.as_ref(), writes).await {
             Ok(()) => Ok(()),
             Err(e) if e.failed_at(0) => Err(RepoError::NameTaken),
             Err(StoreError::ConditionFailed { .. }) => Err(self.diagnose_name(license).await),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The repair records, on the same store.
+    pub fn repairs(&self) -> super::repairs::RepairRepo {
+        super::repairs::RepairRepo::new(self.store.clone())
     }
 
     /// When a store does not say which condition failed, look.

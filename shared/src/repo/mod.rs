@@ -7,6 +7,7 @@ pub mod licenses;
 pub mod meetings;
 pub mod paging;
 pub mod recordings;
+pub mod repairs;
 pub mod schedule;
 
 pub use licenses::{LicensePage, LicenseRepo};
@@ -42,8 +43,9 @@ pub(crate) async fn transact(
     let mut attempt = 0;
     loop {
         match store.transact(writes.clone()).await {
-            Err(StoreError::Contention) if attempt + 1 < ATTEMPTS => {
-                BACKOFF.wait(attempt).await;
+            Err(StoreError::Contention)
+                if attempt + 1 < ATTEMPTS && BACKOFF.wait(attempt).await =>
+            {
                 attempt += 1;
             }
             other => return other,
@@ -85,4 +87,17 @@ pub(crate) fn from_item<T: serde::de::DeserializeOwned>(
 ) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::Object(item))
         .map_err(|e| StoreError::Unavailable(format!("unreadable record: {e}")))
+}
+
+/// A record read for a use case outside the repositories' own records.
+pub async fn get_record_of<T: serde::de::DeserializeOwned>(
+    store: &dyn crate::store::Store,
+    key: &crate::store::Key,
+) -> Result<Option<T>, StoreError> {
+    get_record(store, key).await
+}
+
+/// A record as an item with this key, for a use case's own small records.
+pub fn to_item_of<T: serde::Serialize>(key: &crate::store::Key, record: &T) -> crate::store::Item {
+    to_item(key, record)
 }

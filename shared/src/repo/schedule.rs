@@ -113,6 +113,16 @@ impl ScheduleRepo {
         })
     }
 
+    /// The booking stored under `booking`'s key, as it is now.
+    pub async fn booking(
+        &self,
+        license_id: &str,
+        booking: &Booking,
+    ) -> Result<Option<Booking>, RepoError> {
+        let key = booking_key(license_id, booking);
+        Ok(super::get_record(self.store.as_ref(), &key).await?)
+    }
+
     /// Bookings that have not ended by `now` (for "license in use").
     pub async fn upcoming(
         &self,

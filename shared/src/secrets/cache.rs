@@ -45,7 +45,7 @@ impl SecretCache {
         {
             return Ok(value.clone());
         }
-        let value = Arc::new(self.store.get(name, version).await?);
+        let value = Arc::new(in_time(self.store.get(name, version)).await?);
         let mut entries = self.entries();
         entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
         entries.insert(key, (Instant::now(), value.clone()));
@@ -62,7 +62,7 @@ impl SecretCache {
         name: &str,
         value: &LicenseSecrets,
     ) -> Result<SecretVersion, SecretError> {
-        self.store.create(name, value).await
+        in_time(self.store.create(name, value)).await
     }
 
     pub async fn put_version(
@@ -70,18 +70,33 @@ impl SecretCache {
         name: &str,
         value: &LicenseSecrets,
     ) -> Result<SecretVersion, SecretError> {
-        self.store.put_version(name, value).await
+        in_time(self.store.put_version(name, value)).await
     }
 
     pub async fn schedule_deletion(&self, name: &str) -> Result<(), SecretError> {
         self.invalidate(name);
-        self.store.schedule_deletion(name).await
+        in_time(self.store.schedule_deletion(name)).await
     }
 
     pub async fn discard(&self, name: &str) -> Result<(), SecretError> {
         self.invalidate(name);
-        self.store.discard(name).await
+        in_time(self.store.discard(name)).await
     }
+}
+
+/// A secret store call within the request's deadline (`Unavailable` when
+/// it did not fit or was cut).
+async fn in_time<T>(
+    call: impl std::future::Future<Output = Result<T, SecretError>>,
+) -> Result<T, SecretError> {
+    use crate::deadline::{self, Waiting};
+    deadline::within(Duration::MAX, Waiting::Store, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(SecretError::Unavailable(
+                "the request's deadline came first".into(),
+            ))
+        })
 }
 
 #[cfg(test)]

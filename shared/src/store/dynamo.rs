@@ -389,14 +389,13 @@ impl Store for DynamoStore {
             let mut pending: Vec<AttrMap> = chunk.iter().map(key_attrs).collect();
             let mut round = 0;
             while !pending.is_empty() {
-                if round > 0 {
-                    if round >= BATCH_GET_ROUNDS {
-                        return Err(StoreError::Unavailable(format!(
-                            "{} keys still unprocessed after {round} BatchGetItem calls",
-                            pending.len()
-                        )));
-                    }
-                    BATCH_GET_BACKOFF.wait(round - 1).await;
+                if round > 0
+                    && (round >= BATCH_GET_ROUNDS || !BATCH_GET_BACKOFF.wait(round - 1).await)
+                {
+                    return Err(StoreError::Unavailable(format!(
+                        "{} keys still unprocessed after {round} BatchGetItem calls",
+                        pending.len()
+                    )));
                 }
                 round += 1;
                 let request = KeysAndAttributes::builder()

@@ -4,9 +4,11 @@
 
 mod dynamo;
 mod embedded;
+mod in_time;
 
 pub use dynamo::{DynamoStore, TTL_ATTRIBUTE};
 pub use embedded::EmbeddedStore;
+pub use in_time::InTime;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};

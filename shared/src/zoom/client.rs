@@ -15,6 +15,7 @@ use super::failures::{api_error, rate_limited, transport_error};
 use super::operations::{Operation, Retry};
 use super::token::{AccessToken, TokenCache};
 use crate::backoff::{Backoff, Jitter};
+use crate::deadline::{self, Waiting};
 use crate::secrets::Secret;
 
 /// The S2S credentials of one license. `cache_key` names the license and
@@ -160,7 +161,7 @@ impl ZoomClient {
                 request = request.json(body);
             }
             let started = std::time::Instant::now();
-            let error = match exchange(request).await {
+            let error = match self.exchange_in_time(request).await? {
                 Ok((status, headers, body)) => {
                     tracing::debug!(
                         operation = op.feature,
@@ -185,8 +186,9 @@ impl ZoomClient {
                         self.tokens.invalidate(&creds.cache_key, &token).await;
                         continue;
                     }
-                    if let Some(wait) = self.rate_limit_wait(&error, repeatable, attempt) {
-                        tokio::time::sleep(wait).await;
+                    if let Some(wait) = self.rate_limit_wait(&error, repeatable, attempt)
+                        && deadline::sleep_if_fits(wait).await
+                    {
                         attempt += 1;
                         continue;
                     }
@@ -205,12 +207,25 @@ impl ZoomClient {
                     error
                 }
             };
-            if attempt >= self.settings.max_retries {
+            if attempt >= self.settings.max_retries || !self.backoff().wait(attempt).await {
                 return Err(error);
             }
-            self.backoff().wait(attempt).await;
             attempt += 1;
         }
+    }
+
+    /// One exchange within what is left of the deadline (at most the call
+    /// timeout). Not started for lack of time: `OutOfTime`; cut by the
+    /// deadline: a timeout, as if Zoom had not answered.
+    pub(super) async fn exchange_in_time(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error>, ZoomError> {
+        let Some(budget) = deadline::budget(self.settings.call_timeout) else {
+            return Err(ZoomError::OutOfTime);
+        };
+        let exchanged = deadline::within(budget, Waiting::Zoom, exchange(request)).await;
+        exchanged.map_err(|_| ZoomError::Timeout)
     }
 
     /// How long to wait out a short, non-daily 429 before repeating a safe call.

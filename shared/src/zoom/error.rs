@@ -42,6 +42,9 @@ pub enum ZoomError {
     },
     #[error("zoom did not answer in time")]
     Timeout,
+    /// Not sent: what is left of the request's deadline is too short for a call.
+    #[error("no time left to ask zoom")]
+    OutOfTime,
     #[error("zoom unreachable: {0}")]
     Unreachable(String),
     #[error("zoom answered something we cannot read: {0}")]
@@ -73,7 +76,7 @@ impl ZoomError {
     /// Zoom could not be reached or failed on its side: worth trying later.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            ZoomError::Timeout | ZoomError::Unreachable(_) => true,
+            ZoomError::Timeout | ZoomError::OutOfTime | ZoomError::Unreachable(_) => true,
             ZoomError::Api { status, .. } => *status >= 500,
             _ => false,
         }
@@ -99,6 +102,11 @@ impl ZoomError {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect()
+    }
+
+    /// The request never left: nothing can have happened in Zoom.
+    pub fn was_not_sent(&self) -> bool {
+        matches!(self, ZoomError::OutOfTime)
     }
 
     pub fn is_not_found(&self) -> bool {

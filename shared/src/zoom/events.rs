@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::domain::recording::RecordingFile;
@@ -58,7 +58,7 @@ fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T
 }
 
 /// One webhook event, by its `event` name; names we do not handle are [`ZoomEvent::Other`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "event")]
 pub enum ZoomEvent {
     #[serde(rename = "endpoint.url_validation")]
@@ -93,21 +93,24 @@ pub enum EventError {
 }
 
 /// `endpoint.url_validation`: Zoom checking we hold the secret token.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct UrlValidation {
     #[serde(default, deserialize_with = "nested")]
     pub payload: ValidationPayload,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct ValidationPayload {
     #[serde(default, rename = "plainToken", deserialize_with = "string")]
     pub plain_token: Option<String>,
 }
 
 /// What every meeting and recording event has around its object.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(bound(deserialize = "O: DeserializeOwned + Default"))]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(bound(
+    deserialize = "O: DeserializeOwned + Default",
+    serialize = "O: Serialize"
+))]
 pub struct Envelope<O> {
     #[serde(default, deserialize_with = "text")]
     pub event_ts: Option<String>,
@@ -115,15 +118,18 @@ pub struct Envelope<O> {
     pub payload: Payload<O>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(bound(deserialize = "O: DeserializeOwned + Default"))]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(bound(
+    deserialize = "O: DeserializeOwned + Default",
+    serialize = "O: Serialize"
+))]
 pub struct Payload<O> {
     #[serde(default, deserialize_with = "nested")]
     pub object: O,
 }
 
 /// The meeting an event is about: `id` is the meeting, `uuid` the instance.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct MeetingObject {
     #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
@@ -131,7 +137,7 @@ pub struct MeetingObject {
     pub uuid: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct ParticipantObject {
     #[serde(flatten)]
     pub meeting: MeetingObject,
@@ -139,7 +145,7 @@ pub struct ParticipantObject {
     pub participant: ZoomParticipant,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct RecordingObject {
     #[serde(flatten)]
     pub meeting: MeetingObject,
@@ -152,7 +158,7 @@ pub struct RecordingObject {
 }
 
 /// A participant of a join or leave event.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct ZoomParticipant {
     #[serde(default, deserialize_with = "text")]
     pub participant_uuid: Option<String>,
@@ -170,7 +176,7 @@ pub struct ZoomParticipant {
 }
 
 /// One entry of Zoom's `recording_files` (webhook and REST alike).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct ZoomRecordingFile {
     #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
@@ -200,7 +206,7 @@ fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 }
 
 /// `GET /meetings/{id}/recordings`: the parts we merge.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct ZoomRecordings {
     #[serde(default, deserialize_with = "objects")]
     pub recording_files: Vec<ZoomRecordingFile>,
@@ -266,6 +272,31 @@ impl ZoomEvent {
             | ZoomEvent::RecordingDeleted(e) => about(&e.event_ts, &e.payload.object.meeting),
             ZoomEvent::UrlValidation(_) | ZoomEvent::Other => return None,
         })
+    }
+}
+
+impl ZoomEvent {
+    /// The event as kept for a meeting not known yet: only the fields its
+    /// effect and its dedupe key read (what the types hold), nothing absent
+    /// written out. [`ZoomEvent::from_value`] reads it back as the same event.
+    pub fn compact(&self) -> Value {
+        fn prune(value: &mut Value) -> bool {
+            match value {
+                Value::Null => false,
+                Value::Array(items) => {
+                    items.retain_mut(prune);
+                    !items.is_empty()
+                }
+                Value::Object(map) => {
+                    map.retain(|_, v| prune(v));
+                    !map.is_empty()
+                }
+                _ => true,
+            }
+        }
+        let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
+        prune(&mut value);
+        value
     }
 }
 

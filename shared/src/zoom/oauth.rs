@@ -21,21 +21,16 @@ impl ZoomClient {
     ) -> Result<AccessToken, ZoomError> {
         let mut attempt = 0;
         loop {
-            let sent = self
+            let request = self
                 .http()?
                 .post(&self.settings.oauth_url)
                 .basic_auth(&creds.client_id, Some(creds.client_secret.expose()))
                 .query(&[
                     ("grant_type", "account_credentials"),
                     ("account_id", creds.account_id.as_str()),
-                ])
-                .send()
-                .await;
-            let retryable = match sent {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+                ]);
+            let retryable = match self.exchange_in_time(request).await? {
+                Ok((status, headers, body)) => {
                     if status.is_success() {
                         let token: TokenResponse = serde_json::from_slice(&body)
                             .map_err(|e| ZoomError::InvalidResponse(format!("token: {e}")))?;
@@ -75,10 +70,9 @@ impl ZoomClient {
                 }
                 Err(e) => transport_error(&e),
             };
-            if attempt >= self.settings.max_retries {
+            if attempt >= self.settings.max_retries || !self.backoff().wait(attempt).await {
                 return Err(retryable);
             }
-            self.backoff().wait(attempt).await;
             attempt += 1;
         }
     }

@@ -13,11 +13,38 @@ use crate::zoom::meetings::{ZoomCreated, ZoomListedMeeting};
 /// Pages of the host's upcoming meetings read when looking.
 const LOOKUP_PAGES: usize = 5;
 
-/// Whether a listed meeting is the one `new` asked for, made since `asked_at`.
-fn is_the_one(listed: &ZoomListedMeeting, new: &NewMeeting, asked_at: DateTime<Utc>) -> bool {
-    listed.topic == new.topic
-        && listed.start_time == Some(new.start_time)
-        && listed.duration == Some(new.duration_minutes)
+/// What a create asked Zoom for, as far as finding it again goes.
+pub(super) struct Asked<'a> {
+    pub topic: &'a str,
+    pub start_time: DateTime<Utc>,
+    pub duration_minutes: u32,
+}
+
+impl<'a> From<&'a NewMeeting> for Asked<'a> {
+    fn from(new: &'a NewMeeting) -> Self {
+        Self {
+            topic: &new.topic,
+            start_time: new.start_time,
+            duration_minutes: new.duration_minutes,
+        }
+    }
+}
+
+impl<'a> From<&'a Meeting> for Asked<'a> {
+    fn from(meeting: &'a Meeting) -> Self {
+        Self {
+            topic: &meeting.topic,
+            start_time: meeting.start_time,
+            duration_minutes: meeting.duration_minutes,
+        }
+    }
+}
+
+/// Whether a listed meeting is the one asked for, made since `asked_at`.
+fn is_the_one(listed: &ZoomListedMeeting, asked: &Asked, asked_at: DateTime<Utc>) -> bool {
+    listed.topic == asked.topic
+        && listed.start_time == Some(asked.start_time)
+        && listed.duration == Some(asked.duration_minutes)
         && listed
             .created_at
             .is_none_or(|at| at >= created_since(asked_at))
@@ -35,7 +62,7 @@ impl MeetingService {
         taken: &[String],
         lost: ZoomError,
     ) -> Result<super::create::Made, ZoomError> {
-        match self.find_created(host, new, asked_at, taken).await {
+        match self.find_created(host, &new.into(), asked_at, taken).await {
             Ok(Some(created)) => {
                 tracing::warn!(meeting_id = %meeting.meeting_id, zoom_meeting_id = %created.id, error = %lost, "Zoom created the meeting but its answer was lost: adopted");
                 Ok(super::create::Made::Adopted(created, lost))
@@ -52,10 +79,10 @@ impl MeetingService {
     /// asked for, created since the request, that no meeting of ours holds
     /// (nor `taken`). The license's slot was reserved for it, so nothing
     /// else of ours matches.
-    async fn find_created(
+    pub(super) async fn find_created(
         &self,
         host: &Host,
-        new: &NewMeeting,
+        asked: &Asked<'_>,
         asked_at: DateTime<Utc>,
         taken: &[String],
     ) -> Result<Option<ZoomCreated>, ZoomError> {
@@ -66,7 +93,7 @@ impl MeetingService {
                 .upcoming_meetings(&host.creds, &host.user, &page_token)
                 .await?;
             for listed in page.meetings {
-                if !is_the_one(&listed, new, asked_at)
+                if !is_the_one(&listed, asked, asked_at)
                     || taken.contains(&listed.id)
                     || self
                         .meetings

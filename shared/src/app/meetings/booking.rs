@@ -13,6 +13,7 @@ use crate::domain::scheduling::{Booking, BookingState, conflicts, expired, windo
 use crate::error::{AppError, Conflict};
 use crate::repo::RepoError;
 use crate::repo::keys;
+use crate::repo::repairs::{Repair, close_repair};
 use crate::repo::schedule::{LOOKAHEAD, ScheduleView, put_booking, remove_booking};
 use crate::store::{Condition, StoreError, Write};
 
@@ -154,17 +155,20 @@ impl Ask<'_> {
 }
 
 impl MeetingService {
-    /// Reserves a slot: writes a pending booking, plus `extra(license)` in
+    /// Reserves a slot: writes a pending booking, plus `extra(license, booking)` in
     /// the same transaction, on the license chosen; re-reads and decides
     /// again whenever another booking won the race.
     pub(super) async fn reserve(
         &self,
         ask: &Ask<'_>,
-        extra: impl Fn(&License) -> Vec<Write>,
+        extra: impl Fn(&License, &Booking) -> Vec<Write>,
     ) -> Result<(License, Booking), AppError> {
         let mut fresh = false;
         let mut attempt = 0;
         while attempt < BOOKING_ATTEMPTS {
+            if crate::deadline::budget(std::time::Duration::MAX).is_none() {
+                break;
+            }
             let candidates = self.candidates(ask).await?;
             let views = futures::future::try_join_all(
                 candidates
@@ -187,7 +191,7 @@ impl MeetingService {
                 choice.view.bump(),
                 put_booking(&choice.license.license_id, &booking),
             ];
-            writes.extend(extra(choice.license));
+            writes.extend(extra(choice.license, &booking));
             if !matches!(ask.pick, Pick::Current(_)) {
                 writes.push(crate::repo::licenses::unchanged(choice.license));
             }
@@ -211,8 +215,8 @@ impl MeetingService {
                     let license = choice.license;
                     self.caches
                         .forget_license(&license.academy_id, &license.license_id);
-                    if !choice.cached {
-                        BOOKING_BACKOFF.wait(attempt as u32).await;
+                    if !choice.cached && !BOOKING_BACKOFF.wait(attempt as u32).await {
+                        break;
                     }
                     fresh = true;
                     attempt += 1;
@@ -294,10 +298,13 @@ impl MeetingService {
         Ok((view, false))
     }
 
-    /// Undoes a reservation: its booking, and the pending meeting of a create.
+    /// Undoes a create's reservation: its booking, its pending meeting and
+    /// its repair record (unless `maintenance` claimed it: then it undoes).
     pub(super) async fn release(&self, academy_id: &str, license_id: &str, booking: &Booking) {
         self.caches.forget_schedule(license_id);
+        let repair = create_repair(academy_id, license_id, booking);
         let writes = vec![
+            close_repair(&repair),
             Write::delete_if(
                 crate::repo::schedule::booking_key(license_id, booking),
                 Condition::Exists,
@@ -311,6 +318,16 @@ impl MeetingService {
             // The reservation expires on its own; the next booking clears it.
             tracing::warn!(meeting_id = %booking.meeting_id, error = %e, "could not release a reservation");
         }
+    }
+}
+
+/// The repair record of a create holding `booking` on `license_id`.
+pub(super) fn create_repair(academy_id: &str, license_id: &str, booking: &Booking) -> Repair {
+    Repair::Create {
+        academy_id: academy_id.to_owned(),
+        meeting_id: booking.meeting_id.clone(),
+        license_id: license_id.to_owned(),
+        booking: booking.clone(),
     }
 }
 

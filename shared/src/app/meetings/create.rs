@@ -3,18 +3,24 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::booking::{Ask, Pick, RESERVATION_TTL};
+use super::booking::{Ask, Pick, RESERVATION_TTL, create_repair};
 use super::commit::{COMMIT_WRITES, commit_writes};
 use super::{Host, MeetingService};
+use crate::deadline;
 use crate::domain::meeting::{Meeting, MeetingStatus, NewMeeting};
 use crate::domain::scheduling::Booking;
 use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::idempotency::{Begin, IdempotencyRepo};
 use crate::repo::meetings::{meeting_item, put_meeting, put_zoom_index, status_is};
+use crate::repo::repairs::{RepairRecord, close_repair, open_repair};
 use crate::store::{StoreError, Write};
 use crate::zoom::ZoomError;
 use crate::zoom::meetings::ZoomCreated;
+
+/// Kept back from a step that Zoom or the store may fail, for undoing it:
+/// the Zoom meeting deleted, the slot released.
+pub(super) const UNDO_RESERVE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long a request waits for an earlier one with its Idempotency-Key.
 const IDEMPOTENCY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -132,9 +138,9 @@ impl MeetingService {
                     return Ok(Err(Box::new(meeting)));
                 }
                 Begin::Mismatch => return Err(AppError::IdempotencyKeyReused),
-                Begin::InProgress if started.elapsed() < IDEMPOTENCY_WAIT => {
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
+                Begin::InProgress
+                    if started.elapsed() < IDEMPOTENCY_WAIT
+                        && deadline::sleep_if_fits(std::time::Duration::from_millis(50)).await => {}
                 Begin::InProgress => return Err(AppError::IdempotencyInProgress),
             }
         }
@@ -155,11 +161,15 @@ impl MeetingService {
             end: meeting.end_time(),
             pick: new.license_id.as_deref().map_or(Pick::Pool, Pick::Named),
         };
+        // The repair record goes with the reservation: should this request
+        // die before it commits or undoes, `maintenance` undoes.
         let reserved = self
-            .reserve(&ask, |license| {
+            .reserve(&ask, |license, booking| {
                 let mut record = meeting.clone();
                 record.license_id.clone_from(&license.license_id);
-                vec![put_meeting(&record, None)]
+                let repair = create_repair(academy_id, &license.license_id, booking);
+                let repair = RepairRecord::new(repair, RESERVATION_TTL);
+                vec![put_meeting(&record, None), open_repair(&repair)]
             })
             .await;
         let (license, booking) = reserved?;
@@ -172,7 +182,8 @@ impl MeetingService {
                 return Err(e);
             }
         };
-        let mut made = match self.create_in_zoom(&host, new, &meeting, &[]).await {
+        let asked = self.create_in_zoom(&host, new, &meeting, &[]);
+        let mut made = match deadline::keeping(UNDO_RESERVE, asked).await {
             Ok(made) => made,
             Err(e) => {
                 self.release(academy_id, &meeting.license_id, &booking)
@@ -182,10 +193,8 @@ impl MeetingService {
         };
         let mut taken = Vec::new();
         loop {
-            match self
-                .commit(&meeting, &booking, made.zoom(), idempotency)
-                .await
-            {
+            let committed = self.commit(&meeting, &booking, made.zoom(), idempotency);
+            match deadline::keeping(UNDO_RESERVE, committed).await {
                 Ok(scheduled) => return Ok(scheduled),
                 // Another create of ours adopted this Zoom meeting first: look again.
                 Err(e) if e.failed_at(COMMIT_WRITES) && matches!(made, Made::Adopted(..)) => {
@@ -223,7 +232,7 @@ impl MeetingService {
         let asked_at = Utc::now();
         match self.zoom.create_meeting(&host.creds, &host.user, new).await {
             Ok(created) => Ok(Made::Created(created)),
-            Err(e) if e.is_unavailable() => {
+            Err(e) if e.is_unavailable() && !e.was_not_sent() => {
                 self.adopt_or(host, new, meeting, asked_at, taken, e).await
             }
             Err(e) => Err(e),
@@ -279,6 +288,8 @@ impl MeetingService {
             );
             writes.push(finish);
         }
+        let repair = create_repair(&meeting.academy_id, &meeting.license_id, booking);
+        writes.push(close_repair(&repair));
         self.meetings.write(writes).await.map_err(store_error)?;
         self.caches.committed(&scheduled.license_id, booking);
         tracing::info!(meeting_id = %scheduled.meeting_id, license_id = %scheduled.license_id, "meeting created");

@@ -9,12 +9,14 @@
 //! - [`commit`]: the writes that turn a reservation into a booking
 //! - [`reschedule`]: edits and new times, one edit of a meeting at a time
 //! - [`delete`]: deletes, and cleaning up reservations abandoned by a crash
+//! - [`repair`]: finishing creates and reschedules whose request died (for `maintenance`)
 
 mod adopt;
 mod booking;
 mod commit;
 mod create;
 mod delete;
+mod repair;
 mod reschedule;
 
 use std::sync::Arc;

@@ -8,13 +8,16 @@ use chrono::Utc;
 
 use super::booking::{Ask, Pick, RESERVATION_TTL};
 use super::commit::commit_writes;
+use super::create::UNDO_RESERVE;
 use super::{Host, MeetingService};
+use crate::deadline;
 use crate::domain::license::License;
 use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus};
 use crate::domain::scheduling::Booking;
 use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{delete_calendar, put_calendar, put_meeting};
+use crate::repo::repairs::{Repair, RepairRecord, close_repair, open_repair};
 use crate::repo::schedule::{booking_key, remove_booking};
 use crate::store::{StoreError, Write};
 use crate::zoom::ZoomError;
@@ -121,19 +124,34 @@ impl MeetingService {
             end: next.end_time(),
             pick: Pick::Current(license),
         };
-        let (_, booking) = self.reserve(&ask, |_| Vec::new()).await?;
+        // The repair record goes with the new reservation: should this
+        // request die before it commits or puts Zoom back, `maintenance` does.
+        let repair_of = |booking: &Booking| Repair::Reschedule {
+            academy_id: current.academy_id.clone(),
+            meeting_id: current.meeting_id.clone(),
+            license_id: license.license_id.clone(),
+            zoom_meeting_id: edit.zoom_id.to_owned(),
+            booking: booking.clone(),
+        };
+        let reserved = self.reserve(&ask, |_, booking| {
+            vec![open_repair(&RepairRecord::new(
+                repair_of(booking),
+                RESERVATION_TTL,
+            ))]
+        });
+        let (_, booking) = reserved.await?;
+        let repair = repair_of(&booking);
         let told = self
             .zoom
-            .update_meeting(&edit.host.creds, edit.zoom_id, edit.update)
-            .await;
-        if let Err(e) = told {
-            if e.is_unavailable() {
-                // No answer (or a failure on Zoom's side): Zoom may have moved
-                // the meeting all the same. Put it back where it still is for
-                // us, so Zoom never holds a time the schedule did not book.
-                self.put_back(&edit).await;
-            }
-            self.release_booking(&license.license_id, &booking).await;
+            .update_meeting(&edit.host.creds, edit.zoom_id, edit.update);
+        if let Err(e) = deadline::keeping(UNDO_RESERVE, told).await {
+            // No answer (or a failure on Zoom's side): Zoom may have moved
+            // the meeting all the same. Put it back where it still is for
+            // us, so Zoom never holds a time the schedule did not book.
+            let moved = e.is_unavailable() && !e.was_not_sent();
+            let settled = !moved || self.put_back(&edit).await;
+            self.release_booking(&license.license_id, &booking, settled.then_some(&repair))
+                .await;
             let refused = self.patch_refused(&current.academy_id, &current.meeting_id, e);
             return Err(refused.await);
         }
@@ -145,33 +163,43 @@ impl MeetingService {
         if next.start_time != current.start_time {
             writes.push(delete_calendar(current));
         }
-        match self.meetings.write(writes).await {
+        writes.push(close_repair(&repair));
+        let committed = self.meetings.write(writes);
+        match deadline::keeping(UNDO_RESERVE, committed).await {
             Ok(()) => Ok(next),
             Err(e) => {
-                self.put_back(&edit).await;
-                self.release_booking(&license.license_id, &booking).await;
+                let settled = self.put_back(&edit).await;
+                self.release_booking(&license.license_id, &booking, settled.then_some(&repair))
+                    .await;
                 Err(version_conflict(e, current))
             }
         }
     }
 
-    /// Gives up a reservation made for a new time.
-    async fn release_booking(&self, license_id: &str, booking: &Booking) {
+    /// Gives up a reservation made for a new time, closing `repair` with it
+    /// when Zoom is settled (else `maintenance` puts Zoom back, and frees it).
+    async fn release_booking(&self, license_id: &str, booking: &Booking, repair: Option<&Repair>) {
         self.caches.forget_schedule(license_id);
-        let write = remove_booking(license_id, booking);
-        if let Err(e) = self.meetings.write(vec![write]).await {
+        let mut writes = vec![remove_booking(license_id, booking)];
+        writes.extend(repair.map(close_repair));
+        if let Err(e) = self.meetings.write(writes).await {
             tracing::warn!(meeting_id = %booking.meeting_id, error = %e, "could not release a reservation");
         }
     }
 
-    /// Puts Zoom's meeting back at the time and length it has for us.
-    async fn put_back(&self, edit: &Edit<'_>) {
+    /// Puts Zoom's meeting back at the time and length it has for us;
+    /// `false` when Zoom may still have the new one (`maintenance` retries).
+    async fn put_back(&self, edit: &Edit<'_>) -> bool {
         let back = MeetingUpdate::time_of(edit.current);
         let undone = self
             .zoom
             .update_meeting(&edit.host.creds, edit.zoom_id, &back);
-        if let Err(undo) = undone.await {
-            tracing::error!(meeting_id = %edit.current.meeting_id, error = %undo, "Zoom may have the new time but the store kept the old one");
+        match undone.await {
+            Ok(()) => true,
+            Err(undo) => {
+                tracing::warn!(meeting_id = %edit.current.meeting_id, error = %undo, "Zoom may have the new time while the store kept the old one: left to maintenance");
+                false
+            }
         }
     }
 
@@ -192,8 +220,8 @@ impl MeetingService {
                 {
                     return AppError::MeetingNotEditable;
                 }
-                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-                Err(_) => break,
+                Ok(_) if deadline::sleep_if_fits(std::time::Duration::from_millis(100)).await => {}
+                _ => break,
             }
         }
         e.into()

@@ -6,6 +6,8 @@ use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod replay;
+
 use super::licenses::LicenseService;
 use crate::domain::attendance::Attendance;
 use crate::domain::meeting::{Meeting, MeetingStatus};
@@ -13,10 +15,11 @@ use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, event_seen, put_attendance, put_recording};
+use crate::repo::repairs::{Repair, RepairRecord, RepairRepo, open_repair};
 use crate::repo::schedule::booking_key;
 use crate::store::{StoreError, Write};
 use crate::zoom::events::{
-    MeetingObject, RecordingObject, UrlValidation, ZoomEvent, ZoomParticipant, without_tokens,
+    MeetingObject, RecordingObject, UrlValidation, ZoomEvent, ZoomParticipant,
 };
 use crate::zoom::webhook_sig;
 
@@ -34,7 +37,8 @@ pub enum WebhookOutcome {
     Applied,
     /// Seen before: nothing done again.
     Duplicate,
-    /// About a meeting we do not know: kept for later matching.
+    /// About a meeting we do not know (yet): kept, applied by `maintenance`
+    /// once the meeting is committed.
     Unmatched,
     /// An event we do not handle.
     Ignored,
@@ -45,6 +49,7 @@ pub struct WebhookService {
     licenses: LicenseService,
     meetings: MeetingRepo,
     recordings: RecordingRepo,
+    repairs: RepairRepo,
 }
 
 /// The signature headers as received.
@@ -70,11 +75,17 @@ fn conflict(e: &RepoError) -> bool {
 }
 
 impl WebhookService {
-    pub fn new(licenses: LicenseService, meetings: MeetingRepo, recordings: RecordingRepo) -> Self {
+    pub fn new(
+        licenses: LicenseService,
+        meetings: MeetingRepo,
+        recordings: RecordingRepo,
+        repairs: RepairRepo,
+    ) -> Self {
         Self {
             licenses,
             meetings,
             recordings,
+            repairs,
         }
     }
 
@@ -121,37 +132,53 @@ impl WebhookService {
             | ZoomEvent::ParticipantLeft(_)
             | ZoomEvent::RecordingCompleted(_)
             | ZoomEvent::RecordingTrashed(_)
-            | ZoomEvent::RecordingDeleted(_) => self.apply(license_id, &event, raw).await,
+            | ZoomEvent::RecordingDeleted(_) => self.apply(license_id, &event).await,
         }
     }
 
     /// A meeting or recording event: its effect and the record that it was
     /// seen, written together; about a meeting we do not know, kept.
-    async fn apply(
+    async fn apply(&self, license_id: &str, event: &ZoomEvent) -> Result<WebhookOutcome, AppError> {
+        let name = event.name();
+        let zoom_id = zoom_meeting_id(event)?;
+        let hash = dedupe_hash(license_id, event);
+        let Some((academy_id, meeting_id)) = self.ours(license_id, &zoom_id).await? else {
+            return self
+                .keep_unmatched(license_id, &hash, event, &zoom_id)
+                .await;
+        };
+        let seen = || event_seen(&hash, name, None);
+        self.apply_to(&academy_id, &meeting_id, event, seen).await
+    }
+
+    /// The academy and meeting of ours that a Zoom meeting of this license is.
+    async fn ours(
         &self,
         license_id: &str,
-        event: &ZoomEvent,
-        raw: Value,
-    ) -> Result<WebhookOutcome, AppError> {
-        let name = event.name();
-        let zoom_id = event
-            .about()
-            .and_then(|about| about.meeting.id.clone())
-            .ok_or_else(|| malformed("no payload.object.id"))?;
-        let hash = dedupe_hash(license_id, event);
-        let matched = match self.recordings.by_zoom_id(&zoom_id).await? {
+        zoom_id: &str,
+    ) -> Result<Option<(String, String)>, AppError> {
+        Ok(match self.recordings.by_zoom_id(zoom_id).await? {
             Some((academy, meeting, license)) if license == license_id => Some((academy, meeting)),
             _ => None,
-        };
-        let Some((academy_id, meeting_id)) = matched else {
-            return self.keep_unmatched(&hash, name, &zoom_id, raw).await;
-        };
+        })
+    }
+
+    /// The effect on a meeting of ours, in one batch after `first` (the
+    /// write that marks the event done; its failing means: done already).
+    async fn apply_to(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        event: &ZoomEvent,
+        first: impl Fn() -> Write,
+    ) -> Result<WebhookOutcome, AppError> {
+        let name = event.name();
         for _ in 0..ATTEMPTS {
-            let Some(meeting) = self.meetings.get(&academy_id, &meeting_id).await? else {
+            let Some(meeting) = self.meetings.get(academy_id, meeting_id).await? else {
                 return Ok(WebhookOutcome::Unmatched);
             };
-            let mut writes = vec![event_seen(&hash, name, None)];
-            writes.extend(self.effect(event, &meeting_id, &meeting).await?);
+            let mut writes = vec![first()];
+            writes.extend(self.effect(event, meeting_id, &meeting).await?);
             match self.recordings.write(writes).await {
                 Ok(()) => {
                     tracing::info!(event = %name, meeting_id = %meeting_id, "webhook applied");
@@ -168,20 +195,26 @@ impl WebhookService {
         ))
     }
 
-    /// Keeps an event about a meeting we do not know (yet), without its tokens.
+    /// Keeps an event about a meeting we do not know (yet): marked seen,
+    /// and kept compactly (no tokens, only what its effect reads) as a
+    /// repair record that `maintenance` applies once the meeting is ours.
     async fn keep_unmatched(
         &self,
+        license_id: &str,
         hash: &str,
-        name: &str,
+        event: &ZoomEvent,
         zoom_id: &str,
-        raw: Value,
     ) -> Result<WebhookOutcome, AppError> {
-        let keep = without_tokens(raw);
-        match self
-            .recordings
-            .write(vec![event_seen(hash, name, Some(&keep))])
-            .await
-        {
+        let name = event.name();
+        let repair = Repair::Webhook {
+            license_id: license_id.to_owned(),
+            zoom_meeting_id: zoom_id.to_owned(),
+            hash: hash.to_owned(),
+            event: event.compact(),
+        };
+        let record = RepairRecord::due_now(repair);
+        let writes = vec![event_seen(hash, name, None), open_repair(&record)];
+        match self.recordings.write(writes).await {
             Ok(()) => {
                 tracing::info!(event = %name, zoom_meeting_id = %zoom_id, "webhook for an unknown meeting kept");
                 Ok(WebhookOutcome::Unmatched)
@@ -263,6 +296,14 @@ enum Presence {
 }
 
 const COMPLETED: &str = "completed";
+
+/// The Zoom meeting a meeting or recording event is about.
+fn zoom_meeting_id(event: &ZoomEvent) -> Result<String, AppError> {
+    event
+        .about()
+        .and_then(|about| about.meeting.id.clone())
+        .ok_or_else(|| malformed("no payload.object.id"))
+}
 
 /// `endpoint.url_validation`: the plain token back with its HMAC under our secret.
 fn validate(token: &str, validation: &UrlValidation) -> Result<WebhookOutcome, AppError> {

@@ -1,0 +1,121 @@
+//! One maintenance run: the open repair records (due, and not claimed by a
+//! run still within its lease), each claimed and then resolved by the use
+//! case that made it, as long as the run's deadline leaves time.
+
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+
+use super::MaintenanceService;
+use super::status::LastRun;
+use crate::deadline;
+use crate::error::AppError;
+use crate::repo::repairs::{Repair, RepairRecord};
+
+/// Records looked at per run at most.
+const PER_RUN: usize = 1_000;
+/// What a resolution may take at most (it is claimed for this long).
+const LEASE: Duration = Duration::seconds(60);
+/// Left for recording the run's status.
+const STATUS_RESERVE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How a repair record ended this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// Finished or undone; the record is gone.
+    Done,
+    /// Not yet possible (e.g. a webhook whose meeting is still being made): kept.
+    NotYet,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub resolved: usize,
+    /// Open records another run held, or that could not be resolved yet.
+    pub left: usize,
+    pub errors: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
+impl MaintenanceService {
+    /// One run; never fails as a whole: what failed is in the report (and
+    /// the status), and is tried again next run.
+    pub async fn run(&self) -> RunReport {
+        let started = Instant::now();
+        let mut report = RunReport::default();
+        deadline::keeping(STATUS_RESERVE, self.resolve_open(&mut report)).await;
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        let last = LastRun {
+            last_run_at: Some(Utc::now()),
+            last_run_ms: Some(report.elapsed_ms),
+            last_error: report.errors.first().cloned(),
+        };
+        if let Err(e) = self.record_run(&last).await {
+            tracing::warn!(error = %e, "could not record the maintenance run");
+            report.errors.push(format!("status: {e}"));
+        }
+        tracing::info!(
+            resolved = report.resolved,
+            left = report.left,
+            errors = report.errors.len(),
+            elapsed_ms = report.elapsed_ms,
+            "maintenance run"
+        );
+        report
+    }
+
+    async fn resolve_open(&self, report: &mut RunReport) {
+        let records = match self.repairs.all(PER_RUN).await {
+            Ok(records) => records,
+            Err(e) => {
+                report.errors.push(format!("reading repair records: {e}"));
+                return;
+            }
+        };
+        let claim = format!("run_{}", ulid::Ulid::new().to_string().to_lowercase());
+        for record in records {
+            let now = Utc::now();
+            if !record.is_open(now) {
+                report.left += usize::from(record.due_at <= now);
+                continue;
+            }
+            if deadline::budget(std::time::Duration::MAX).is_none() {
+                report.left += 1;
+                continue;
+            }
+            match self.claim_and_resolve(&record, &claim).await {
+                Ok(Some(Resolved::Done)) => report.resolved += 1,
+                Ok(Some(Resolved::NotYet)) | Ok(None) => report.left += 1,
+                Err(e) => {
+                    tracing::warn!(repair = %record.repair.id(), attempts = record.attempts + 1, error = %e, "a repair could not be resolved; next run tries again");
+                    report.left += 1;
+                    report.errors.push(format!("{}: {e}", record.repair.id()));
+                }
+            }
+        }
+    }
+
+    /// `None` when another run claimed the record first.
+    async fn claim_and_resolve(
+        &self,
+        record: &RepairRecord,
+        claim: &str,
+    ) -> Result<Option<Resolved>, AppError> {
+        let until = Utc::now() + LEASE;
+        if !self.repairs.claim(record, claim, until).await? {
+            return Ok(None);
+        }
+        let repair = &record.repair;
+        let resolved = match repair {
+            Repair::Create { .. } => self.meetings.resolve_create(repair, claim).await?,
+            Repair::Reschedule { .. } => self.meetings.resolve_reschedule(repair, claim).await?,
+            Repair::Secret { .. } => self.licenses.resolve_secret(repair, claim).await?,
+            Repair::Webhook { .. } => self.webhooks.replay(record, claim).await?,
+        };
+        if resolved == Resolved::Done {
+            tracing::info!(repair = %repair.id(), kind = repair.kind(), "repair resolved");
+        }
+        Ok(Some(resolved))
+    }
+}
