@@ -325,6 +325,30 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// A server whose state the test keeps too (to run `maintenance` in
+    /// this process), on the store and secret store as `wrap` and
+    /// `wrap_secrets` make them.
+    pub async fn start_keeping_state(
+        backend: Backend,
+        zoom: EmulatorConfig,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+        wrap_secrets: impl FnOnce(
+            Arc<dyn lms_zoom::secrets::SecretStore>,
+        ) -> Arc<dyn lms_zoom::secrets::SecretStore>,
+    ) -> (Self, lms_zoom::AppState) {
+        let zoom = Emulator::start(zoom)
+            .await
+            .expect("start the Zoom emulator");
+        let args = backend.args();
+        let config = backend.config(&zoom);
+        let (store, secrets) = lms_zoom_local::stores(&args, &config)
+            .await
+            .expect("stores");
+        let state = lms_zoom::AppState::new(config, wrap(store), wrap_secrets(secrets));
+        let server = Self::serve_state(backend, zoom, state.clone()).await;
+        (server, state)
+    }
+
     /// Serves a state built by the caller (e.g. on a moto of its own).
     pub async fn serve_state(backend: Backend, zoom: Emulator, state: lms_zoom::AppState) -> Self {
         logs();

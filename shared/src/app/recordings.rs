@@ -12,6 +12,9 @@ use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::recordings::{RecordingRepo, put_recording};
 use crate::zoom::ZoomClient;
 
+/// Kept back from asking Zoom, for the writes after it.
+const STORE_RESERVE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 #[derive(Clone)]
 pub struct RecordingService {
     licenses: LicenseService,
@@ -95,7 +98,9 @@ impl RecordingService {
         // The instance UUID names the exact occurrence; the id names the latest one.
         let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
         // No recording (yet): nothing to merge.
-        let answer = self.zoom.meeting_recordings(&creds, &target).await?;
+        // Time is kept for storing what Zoom lists.
+        let listed = self.zoom.meeting_recordings(&creds, &target);
+        let answer = crate::deadline::keeping(STORE_RESERVE, listed).await?;
         let mut writes: Vec<_> = answer
             .recording_files
             .iter()

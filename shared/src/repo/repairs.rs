@@ -17,8 +17,21 @@ use crate::domain::scheduling::Booking;
 use crate::store::{Condition, Key, Query, SkRange, Store, TTL_ATTRIBUTE, Write};
 
 pub const REPAIR_PK: &str = "REPAIR";
-/// How long after its owner's deadline a record waits for the owner.
-pub const GRACE: Duration = Duration::seconds(30);
+/// How long after its owner's deadline a record waits for the owner, by
+/// default; `REPAIR_GRACE_SECONDS` (0–3600) sets it for the process.
+pub const DEFAULT_GRACE: Duration = Duration::seconds(30);
+
+/// The grace of this process (read once).
+pub fn grace() -> Duration {
+    static GRACE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *GRACE.get_or_init(|| {
+        std::env::var("REPAIR_GRACE_SECONDS")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|s| (0..=3600).contains(s))
+            .map_or(DEFAULT_GRACE, Duration::seconds)
+    })
+}
 /// Records read per query page.
 const PAGE: usize = 200;
 
@@ -110,7 +123,7 @@ pub struct RepairRecord {
 
 impl RepairRecord {
     /// A record for `repair`, due when the owner's deadline (or, without
-    /// one, `fallback`) and [`GRACE`] have passed.
+    /// one, `fallback`) and the [`grace`] have passed.
     pub fn new(repair: Repair, fallback: Duration) -> Self {
         let now = Utc::now();
         let owner = crate::deadline::remaining()
@@ -119,7 +132,7 @@ impl RepairRecord {
         Self {
             repair,
             created_at: now,
-            due_at: now + owner + GRACE,
+            due_at: now + owner + grace(),
             claimed_by: String::new(),
             claimed_until: None,
             attempts: 0,

@@ -223,6 +223,7 @@ pub struct HostBuilder {
     instances: usize,
     prewarm: Option<usize>,
     timeout: Option<Duration>,
+    advertised: Option<Duration>,
     init_timeout: Duration,
     env: Vec<(String, String)>,
     freeze: Result<(), String>,
@@ -248,6 +249,14 @@ impl HostBuilder {
     /// Another `Timeout` than template.yaml's (e.g. 2 s to provoke one).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Hands the function a `Lambda-Runtime-Deadline-Ms` this far ahead
+    /// instead of its `Timeout` (still enforced): a function that keeps to
+    /// the deadline it is told can only be made to overrun by lying to it.
+    pub fn advertise_deadline(mut self, ahead: Duration) -> Self {
+        self.advertised = Some(ahead);
         self
     }
 
@@ -331,6 +340,7 @@ impl HostBuilder {
         let timeout = self.timeout.unwrap_or(self.spec.timeout);
         let inner = Arc::new(Inner {
             timeout,
+            advertised: self.advertised.unwrap_or(timeout),
             init_timeout: self.init_timeout,
             binary,
             env: self.env,
@@ -380,6 +390,8 @@ enum Slot {
 struct Inner {
     spec: FunctionSpec,
     timeout: Duration,
+    /// What `Lambda-Runtime-Deadline-Ms` says is left (normally `timeout`).
+    advertised: Duration,
     init_timeout: Duration,
     binary: PathBuf,
     env: Vec<(String, String)>,
@@ -480,7 +492,8 @@ impl Inner {
             }
         };
         let cold = env.invocations.fetch_add(1, Ordering::SeqCst) == 0;
-        let deadline_ms = chrono::Utc::now().timestamp_millis() + inner.timeout.as_millis() as i64;
+        let deadline_ms =
+            chrono::Utc::now().timestamp_millis() + inner.advertised.as_millis() as i64;
         inner.platform(format!(
             "START RequestId: {request_id} Version: $LATEST Instance: {}",
             env.serial
@@ -832,6 +845,7 @@ impl LambdaHost {
             instances: 1,
             prewarm: None,
             timeout: None,
+            advertised: None,
             init_timeout: Duration::from_secs(10),
             env: Vec::new(),
             freeze: Ok(()),

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::MaintenanceService;
 use super::status::LastRun;
@@ -42,9 +42,16 @@ impl MaintenanceService {
     /// One run; never fails as a whole: what failed is in the report (and
     /// the status), and is tried again next run.
     pub async fn run(&self) -> RunReport {
+        self.run_as_of(Utc::now()).await
+    }
+
+    /// A run that takes `now` as the time records are due by (a test's run
+    /// "two minutes later"); leases and records' ages use the real clock.
+    pub async fn run_as_of(&self, now: DateTime<Utc>) -> RunReport {
         let started = Instant::now();
         let mut report = RunReport::default();
-        deadline::keeping(STATUS_RESERVE, self.resolve_open(&mut report)).await;
+        let skew = now - Utc::now();
+        deadline::keeping(STATUS_RESERVE, self.resolve_open(&mut report, skew)).await;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         let last = LastRun {
             last_run_at: Some(Utc::now()),
@@ -65,7 +72,7 @@ impl MaintenanceService {
         report
     }
 
-    async fn resolve_open(&self, report: &mut RunReport) {
+    async fn resolve_open(&self, report: &mut RunReport, skew: Duration) {
         let records = match self.repairs.all(PER_RUN).await {
             Ok(records) => records,
             Err(e) => {
@@ -75,7 +82,7 @@ impl MaintenanceService {
         };
         let claim = format!("run_{}", ulid::Ulid::new().to_string().to_lowercase());
         for record in records {
-            let now = Utc::now();
+            let now = Utc::now() + skew;
             if !record.is_open(now) {
                 report.left += usize::from(record.due_at <= now);
                 continue;
@@ -84,7 +91,7 @@ impl MaintenanceService {
                 report.left += 1;
                 continue;
             }
-            match self.claim_and_resolve(&record, &claim).await {
+            match self.claim_and_resolve(&record, &claim, now + LEASE).await {
                 Ok(Some(Resolved::Done)) => report.resolved += 1,
                 Ok(Some(Resolved::NotYet)) | Ok(None) => report.left += 1,
                 Err(e) => {
@@ -101,8 +108,8 @@ impl MaintenanceService {
         &self,
         record: &RepairRecord,
         claim: &str,
+        until: DateTime<Utc>,
     ) -> Result<Option<Resolved>, AppError> {
-        let until = Utc::now() + LEASE;
         if !self.repairs.claim(record, claim, until).await? {
             return Ok(None);
         }

@@ -21,6 +21,8 @@ use crate::zoom::meetings::ZoomCreated;
 /// Kept back from a step that Zoom or the store may fail, for undoing it:
 /// the Zoom meeting deleted, the slot released.
 pub(super) const UNDO_RESERVE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Kept back from undoing in Zoom, for releasing the slot after it.
+pub(super) const RELEASE_RESERVE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// How long a request waits for an earlier one with its Idempotency-Key.
 const IDEMPOTENCY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -305,7 +307,8 @@ impl MeetingService {
         zoom: &ZoomCreated,
         e: StoreError,
     ) -> AppError {
-        if let Err(undo) = self.zoom.delete_meeting(&host.creds, &zoom.id).await {
+        let undone = self.zoom.delete_meeting(&host.creds, &zoom.id);
+        if let Err(undo) = deadline::keeping(RELEASE_RESERVE, undone).await {
             tracing::error!(meeting_id = %meeting.meeting_id, error = %undo, "could not delete an uncommitted Zoom meeting; its id is recorded on the pending meeting");
             return RepoError::Store(e).into();
         }

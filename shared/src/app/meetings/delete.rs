@@ -36,7 +36,8 @@ impl MeetingService {
             return Ok(());
         }
         self.caches.forget_schedule(&current.license_id);
-        self.delete_in_zoom(&current).await?;
+        let in_zoom = self.delete_in_zoom(&current);
+        crate::deadline::keeping(super::create::RELEASE_RESERVE, in_zoom).await?;
         // Zoom no longer has the meeting: a reschedule that changed it
         // meanwhile must not keep it scheduled here, so read again and retry.
         for _ in 0..BOOKING_ATTEMPTS {

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::booking::{Ask, Pick, RESERVATION_TTL};
 use super::commit::commit_writes;
-use super::create::UNDO_RESERVE;
+use super::create::{RELEASE_RESERVE, UNDO_RESERVE};
 use super::{Host, MeetingService};
 use crate::deadline;
 use crate::domain::license::License;
@@ -194,7 +194,7 @@ impl MeetingService {
         let undone = self
             .zoom
             .update_meeting(&edit.host.creds, edit.zoom_id, &back);
-        match undone.await {
+        match deadline::keeping(RELEASE_RESERVE, undone).await {
             Ok(()) => true,
             Err(undo) => {
                 tracing::warn!(meeting_id = %edit.current.meeting_id, error = %undo, "Zoom may have the new time while the store kept the old one: left to maintenance");

@@ -1,0 +1,268 @@
+//! Zoom and store faults on the Lambda host, against the real function
+//! binaries: every answer arrives before the function's `Timeout` (each
+//! prints `FIGURE route fault answered-in timeout`), and afterwards — the
+//! process frozen right after its answer — Zoom's meetings are ours, no slot
+//! stays booked by a request that failed, and what a killed request left is
+//! resolved by one `maintenance` run.
+
+use std::time::Duration;
+
+use lms_zoom::store::DynamoStore;
+use lms_zoom_tests::kit::{LicenseSecrets, Moto, meeting_body};
+use lms_zoom_tests::lambda_host::{
+    FunctionSpec, HttpInvocation, HttpRequest, LambdaHost, scheduled_event,
+};
+use lms_zoom_tests::{dynamo_store, test_zoom, unique};
+use serde_json::Value;
+use zoom_emulator::{Emulator, Endpoint, Fault, FaultKind};
+
+/// Short Timeouts, so that a fault costs a test seconds, not half a minute:
+/// the functions keep to the deadline they are handed whatever it is.
+const MEETINGS_TIMEOUT: Duration = Duration::from_secs(6);
+
+async fn fresh_table() -> (String, String) {
+    let table = dynamo_store().await.table().to_owned();
+    (table, format!("{}/", unique("lmsz-lf")))
+}
+
+fn figure(route: &str, fault: &str, answered: &HttpInvocation) {
+    let inv = answered.invocation.as_ref().expect("an invocation");
+    eprintln!(
+        "FIGURE {route} | {fault} | answered in {:?} | timeout {:?} | {}",
+        inv.duration, inv.timeout, answered.answer.status
+    );
+    assert!(
+        inv.duration < inv.timeout,
+        "{route} under {fault}: {:?} is not before {:?}",
+        inv.duration,
+        inv.timeout
+    );
+}
+
+struct Stack {
+    zoom: Emulator,
+    licenses: LambdaHost,
+    meetings: LambdaHost,
+    maintenance: LambdaHost,
+    license_id: String,
+}
+
+async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
+    let zoom = Emulator::start(test_zoom()).await.unwrap();
+    let host = |spec: FunctionSpec| {
+        let mut b = LambdaHost::builder(spec)
+            .store(table, prefix)
+            .zoom(&zoom)
+            .env("REPAIR_GRACE_SECONDS", "0");
+        if let Some(url) = aws {
+            b = b.aws_endpoint(url);
+        }
+        b
+    };
+    let licenses = host(FunctionSpec::licenses()).start().await;
+    let meetings = host(FunctionSpec::meetings())
+        .timeout(MEETINGS_TIMEOUT)
+        .start()
+        .await;
+    let maintenance = host(FunctionSpec::named(
+        "maintenance",
+        Duration::from_secs(50),
+        256,
+    ))
+    .start()
+    .await;
+    let secrets = LicenseSecrets::new("lf");
+    let created = licenses
+        .invoke_http(
+            HttpRequest::post("/v1/academies/lf/licenses?verify=false")
+                .json(&secrets.body("Faults", 1)),
+        )
+        .await;
+    let license_id = created.in_time().ok(201)["licenseId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Stack {
+        zoom,
+        licenses,
+        meetings,
+        maintenance,
+        license_id,
+    }
+}
+
+impl Stack {
+    async fn create(&self, start: &str) -> HttpInvocation {
+        let body = meeting_body(start, 60, Some(&self.license_id));
+        self.meetings
+            .invoke_http(HttpRequest::post("/v1/academies/lf/meetings").json(&body))
+            .await
+    }
+
+    async fn ours(&self) -> Vec<String> {
+        let listed = self
+            .meetings
+            .invoke_http(HttpRequest::get("/v1/academies/lf/meetings?limit=100"))
+            .await;
+        let body = listed.in_time().ok(200).clone();
+        let mut ids: Vec<String> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["status"] != "deleted")
+            .map(|m| m["zoomMeetingId"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    async fn assert_zoom_is_ours(&self) {
+        let mut zoom = self.zoom.meeting_ids();
+        zoom.sort();
+        assert_eq!(self.ours().await, zoom, "our meetings vs Zoom's");
+    }
+
+    async fn maintain(&self) -> Value {
+        let run = self
+            .maintenance
+            .invoke_event(scheduled_event("lms-zoom-maintenance"))
+            .await;
+        run.response_json()
+    }
+
+    async fn pending_repairs(&self) -> u64 {
+        let status = self
+            .licenses
+            .invoke_http(HttpRequest::get("/v1/maintenance/status"))
+            .await;
+        status.in_time().ok(200)["pendingRepairs"].as_u64().unwrap()
+    }
+}
+
+/// Zoom's create never answers: `503 zoom_unavailable` before the
+/// Timeout, the slot free again, nothing left in Zoom; then Zoom's create
+/// does its work and loses the answer: the meeting is adopted, in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_under_a_silent_zoom_and_a_lost_answer_answers_in_time() {
+    let (table, prefix) = fresh_table().await;
+    let s = stack(&table, &prefix, None).await;
+    s.zoom.inject(Fault::new(
+        Endpoint::CreateMeeting,
+        FaultKind::Latency(Duration::from_secs(120)),
+    ));
+    let silent = s.create("2031-05-01T10:00:00Z").await;
+    figure("POST /meetings", "Zoom create never answers", &silent);
+    silent.in_time().problem(503, "zoom_unavailable");
+    s.meetings.wait_idle_frozen().await;
+    s.zoom.clear_faults();
+    s.assert_zoom_is_ours().await;
+    // The slot (one meeting at a time on this license) is free again.
+    let again = s.create("2031-05-01T10:00:00Z").await;
+    again.in_time().ok(201);
+
+    s.zoom.inject(Fault::new(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(Duration::from_secs(120)),
+    ));
+    let lost = s.create("2031-05-02T10:00:00Z").await;
+    figure("POST /meetings", "Zoom create answer lost", &lost);
+    lost.in_time().ok(201);
+    s.meetings.wait_idle_frozen().await;
+    s.zoom.clear_faults();
+    s.assert_zoom_is_ours().await;
+    assert_eq!(s.pending_repairs().await, 0, "nothing left to repair");
+}
+
+/// A create killed at its Timeout after Zoom made the meeting (it was told
+/// a later deadline, so nothing of its own undid it): `maintenance` deletes
+/// the Zoom meeting nobody knows and frees the slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_killed_after_zoom_made_it_is_undone_by_maintenance() {
+    let (table, prefix) = fresh_table().await;
+    let mut s = stack(&table, &prefix, None).await;
+    s.meetings = LambdaHost::builder(FunctionSpec::meetings())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .env("REPAIR_GRACE_SECONDS", "0")
+        .timeout(Duration::from_secs(3))
+        .advertise_deadline(Duration::from_secs(8))
+        .start()
+        .await;
+    s.zoom.inject(Fault::new(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(Duration::from_secs(30)),
+    ));
+    let killed = s.create("2031-06-01T10:00:00Z").await;
+    assert!(killed.timed_out(), "{:?}", killed.answer);
+    s.zoom.clear_faults();
+    assert_eq!(s.zoom.meeting_ids().len(), 1, "Zoom made it");
+    assert!(s.pending_repairs().await >= 1);
+    // Due once the deadline it was told has passed: run until resolved.
+    let started = std::time::Instant::now();
+    loop {
+        let run = s.maintain().await;
+        if s.zoom.meeting_ids().is_empty() && s.pending_repairs().await == 0 {
+            eprintln!("maintenance resolved the killed create: {run}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "not resolved: {run}"
+        );
+        s.maintenance.wait_idle_frozen().await;
+    }
+    s.assert_zoom_is_ours().await;
+    let again = s.create("2031-06-01T10:00:00Z").await;
+    again.in_time().ok(201);
+    // A second run finds nothing more to do.
+    let run = s.maintain().await;
+    assert_eq!(run["resolved"], 0, "{run}");
+}
+
+/// A frozen moto: the meetings, licenses and webhook routes answer `503
+/// store_unavailable` before their Timeouts, and after the thaw the state
+/// holds (no slot held by the failed create).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_store_is_answered_in_time_on_every_route() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk().await;
+    let table = unique("lmsz-lf-frozen");
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
+    store.ensure_table().await.unwrap();
+    let prefix = format!("{}/", unique("lmsz-lf"));
+    let s = stack(&table, &prefix, Some(&moto.url)).await;
+    let hooks = LambdaHost::builder(FunctionSpec::zoom_webhooks())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .aws_endpoint(&moto.url)
+        .start()
+        .await;
+    moto.freeze();
+    let create = s.create("2031-07-01T10:00:00Z").await;
+    figure("POST /meetings", "store frozen", &create);
+    create.in_time().problem(503, "store_unavailable");
+    let read = s
+        .licenses
+        .invoke_http(HttpRequest::get(&format!(
+            "/v1/academies/lf/licenses/{}",
+            s.license_id
+        )))
+        .await;
+    figure("GET /licenses/{id}", "store frozen", &read);
+    read.in_time().problem(503, "store_unavailable");
+    let hook = hooks
+        .invoke_http(
+            HttpRequest::post(&format!("/v1/webhooks/zoom/{}", s.license_id))
+                .header("x-zm-request-timestamp", "1")
+                .header("x-zm-signature", "v0=00")
+                .body("application/json", "{}"),
+        )
+        .await;
+    figure("POST /webhooks/zoom/{id}", "store frozen", &hook);
+    hook.in_time().problem(503, "store_unavailable");
+    moto.thaw();
+    s.meetings.wait_idle_frozen().await;
+    let after = s.create("2031-07-01T10:00:00Z").await;
+    after.in_time().ok(201);
+    s.assert_zoom_is_ours().await;
+}
