@@ -57,6 +57,9 @@ pub enum Repair {
         license_id: String,
         zoom_meeting_id: String,
         booking: Booking,
+        /// Tells attempts at the same new booking apart (one that failed
+        /// to put Zoom back leaves its record for `maintenance`).
+        attempt: String,
     },
     /// A license create between its secret and its record: the secret may
     /// outlive a license that was never created.
@@ -85,8 +88,9 @@ impl Repair {
             Repair::Reschedule {
                 meeting_id,
                 booking,
+                attempt,
                 ..
-            } => format!("reschedule#{meeting_id}#{}", booking.rev),
+            } => format!("reschedule#{meeting_id}#{}#{attempt}", booking.rev),
             Repair::Secret { license_id, .. } => format!("secret#{license_id}"),
             Repair::Webhook { hash, .. } => format!("webhook#{hash}"),
         }

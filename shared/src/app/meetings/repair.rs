@@ -102,6 +102,7 @@ impl MeetingService {
             license_id,
             zoom_meeting_id,
             booking,
+            ..
         } = repair
         else {
             return Err(AppError::Internal("not a reschedule repair".into()));

@@ -126,12 +126,14 @@ impl MeetingService {
         };
         // The repair record goes with the new reservation: should this
         // request die before it commits or puts Zoom back, `maintenance` does.
+        let attempt = ulid::Ulid::new().to_string().to_lowercase();
         let repair_of = |booking: &Booking| Repair::Reschedule {
             academy_id: current.academy_id.clone(),
             meeting_id: current.meeting_id.clone(),
             license_id: license.license_id.clone(),
             zoom_meeting_id: edit.zoom_id.to_owned(),
             booking: booking.clone(),
+            attempt: attempt.clone(),
         };
         let reserved = self.reserve(&ask, |_, booking| {
             vec![open_repair(&RepairRecord::new(
