@@ -131,10 +131,11 @@ pub async fn sleep_if_fits(wait: Duration) -> bool {
 }
 
 /// Runs `work` with `reserve` kept back for what must follow it: inside,
-/// the deadline is `reserve` earlier.
+/// the deadline is `reserve` earlier — but never by more than a third of
+/// what is left, so that under a short deadline the step still gets most.
 pub async fn keeping<F: Future>(reserve: Duration, work: F) -> F::Output {
     match Deadline::current() {
-        Some(d) => d.earlier(reserve).scope(work).await,
+        Some(d) => d.earlier(reserve.min(d.remaining() / 3)).scope(work).await,
         None => work.await,
     }
 }
@@ -199,9 +200,15 @@ mod tests {
     async fn keeping_a_reserve_moves_the_deadline_in_but_not_after() {
         Deadline::after(Duration::from_secs(10))
             .scope(async {
-                keeping(Duration::from_secs(4), async {
+                keeping(Duration::from_secs(3), async {
                     let left = remaining().unwrap();
-                    assert!(left <= Duration::from_secs(6));
+                    assert!(left <= Duration::from_secs(7));
+                })
+                .await;
+                // At most a third of what is left.
+                keeping(Duration::from_secs(9), async {
+                    let left = remaining().unwrap();
+                    assert!(left > Duration::from_secs(6) && left <= Duration::from_secs(7));
                 })
                 .await;
                 assert!(remaining().unwrap() > Duration::from_secs(9));

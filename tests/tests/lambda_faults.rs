@@ -1,19 +1,15 @@
 //! Zoom and store faults on the Lambda host, against the real function
 //! binaries: every answer arrives before the function's `Timeout` (each
 //! prints `FIGURE route fault answered-in timeout`), and afterwards — the
-//! process frozen right after its answer — Zoom's meetings are ours, no slot
-//! stays booked by a request that failed, and what a killed request left is
-//! resolved by one `maintenance` run.
+//! process frozen right after its answer — Zoom's meetings are ours and no
+//! slot stays booked by a request that failed.
 
 use std::time::Duration;
 
 use lms_zoom::store::DynamoStore;
 use lms_zoom_tests::kit::{LicenseSecrets, Moto, meeting_body};
-use lms_zoom_tests::lambda_host::{
-    FunctionSpec, HttpInvocation, HttpRequest, LambdaHost, scheduled_event,
-};
+use lms_zoom_tests::lambda_host::{FunctionSpec, HttpInvocation, HttpRequest, LambdaHost};
 use lms_zoom_tests::{dynamo_store, test_zoom, unique};
-use serde_json::Value;
 use zoom_emulator::{Emulator, Endpoint, Fault, FaultKind};
 
 /// Short Timeouts, so that a fault costs a test seconds, not half a minute:
@@ -43,17 +39,13 @@ struct Stack {
     zoom: Emulator,
     licenses: LambdaHost,
     meetings: LambdaHost,
-    maintenance: LambdaHost,
     license_id: String,
 }
 
 async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
     let zoom = Emulator::start(test_zoom()).await.unwrap();
     let host = |spec: FunctionSpec| {
-        let mut b = LambdaHost::builder(spec)
-            .store(table, prefix)
-            .zoom(&zoom)
-            .env("REPAIR_GRACE_SECONDS", "0");
+        let mut b = LambdaHost::builder(spec).store(table, prefix).zoom(&zoom);
         if let Some(url) = aws {
             b = b.aws_endpoint(url);
         }
@@ -64,13 +56,6 @@ async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
         .timeout(MEETINGS_TIMEOUT)
         .start()
         .await;
-    let maintenance = host(FunctionSpec::named(
-        "maintenance",
-        Duration::from_secs(50),
-        256,
-    ))
-    .start()
-    .await;
     let secrets = LicenseSecrets::new("lf");
     let created = licenses
         .invoke_http(
@@ -86,7 +71,6 @@ async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
         zoom,
         licenses,
         meetings,
-        maintenance,
         license_id,
     }
 }
@@ -121,22 +105,6 @@ impl Stack {
         zoom.sort();
         assert_eq!(self.ours().await, zoom, "our meetings vs Zoom's");
     }
-
-    async fn maintain(&self) -> Value {
-        let run = self
-            .maintenance
-            .invoke_event(scheduled_event("lms-zoom-maintenance"))
-            .await;
-        run.response_json()
-    }
-
-    async fn pending_repairs(&self) -> u64 {
-        let status = self
-            .licenses
-            .invoke_http(HttpRequest::get("/v1/maintenance/status"))
-            .await;
-        status.in_time().ok(200)["pendingRepairs"].as_u64().unwrap()
-    }
 }
 
 /// Zoom's create never answers: `503 zoom_unavailable` before the
@@ -170,53 +138,6 @@ async fn create_under_a_silent_zoom_and_a_lost_answer_answers_in_time() {
     s.meetings.wait_idle_frozen().await;
     s.zoom.clear_faults();
     s.assert_zoom_is_ours().await;
-    assert_eq!(s.pending_repairs().await, 0, "nothing left to repair");
-}
-
-/// A create killed at its Timeout after Zoom made the meeting (it was told
-/// a later deadline, so nothing of its own undid it): `maintenance` deletes
-/// the Zoom meeting nobody knows and frees the slot.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_create_killed_after_zoom_made_it_is_undone_by_maintenance() {
-    let (table, prefix) = fresh_table().await;
-    let mut s = stack(&table, &prefix, None).await;
-    s.meetings = LambdaHost::builder(FunctionSpec::meetings())
-        .store(&table, &prefix)
-        .zoom(&s.zoom)
-        .env("REPAIR_GRACE_SECONDS", "0")
-        .timeout(Duration::from_secs(3))
-        .advertise_deadline(Duration::from_secs(8))
-        .start()
-        .await;
-    s.zoom.inject(Fault::new(
-        Endpoint::CreateMeeting,
-        FaultKind::LateAnswer(Duration::from_secs(30)),
-    ));
-    let killed = s.create("2031-06-01T10:00:00Z").await;
-    assert!(killed.timed_out(), "{:?}", killed.answer);
-    s.zoom.clear_faults();
-    assert_eq!(s.zoom.meeting_ids().len(), 1, "Zoom made it");
-    assert!(s.pending_repairs().await >= 1);
-    // Due once the deadline it was told has passed: run until resolved.
-    let started = std::time::Instant::now();
-    loop {
-        let run = s.maintain().await;
-        if s.zoom.meeting_ids().is_empty() && s.pending_repairs().await == 0 {
-            eprintln!("maintenance resolved the killed create: {run}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(40),
-            "not resolved: {run}"
-        );
-        s.maintenance.wait_idle_frozen().await;
-    }
-    s.assert_zoom_is_ours().await;
-    let again = s.create("2031-06-01T10:00:00Z").await;
-    again.in_time().ok(201);
-    // A second run finds nothing more to do.
-    let run = s.maintain().await;
-    assert_eq!(run["resolved"], 0, "{run}");
 }
 
 /// A frozen moto: the meetings, licenses and webhook routes answer `503

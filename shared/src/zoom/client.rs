@@ -148,8 +148,12 @@ impl ZoomClient {
         let url = format!("{}{}", self.settings.api_url, op.path_for(args));
         let mut attempt = 0;
         let mut refetched = false;
+        let mut last: Option<ZoomError> = None;
         loop {
-            let token = self.token(creds).await?;
+            let token = match self.token(creds).await {
+                Ok(token) => token,
+                Err(e) => return Err(last.take().unwrap_or(e)),
+            };
             let mut request = self
                 .http()?
                 .request(op.method.clone(), &url)
@@ -161,7 +165,13 @@ impl ZoomClient {
                 request = request.json(body);
             }
             let started = std::time::Instant::now();
-            let error = match self.exchange_in_time(request).await? {
+            let exchanged = match self.exchange_in_time(request).await {
+                Ok(exchanged) => exchanged,
+                // A repeat with no time left to send it: what the last
+                // attempt got is the answer (Zoom may have acted on it).
+                Err(e) => return Err(last.take().unwrap_or(e)),
+            };
+            let error = match exchanged {
                 Ok((status, headers, body)) => {
                     tracing::debug!(
                         operation = op.feature,
@@ -210,6 +220,7 @@ impl ZoomClient {
             if attempt >= self.settings.max_retries || !self.backoff().wait(attempt).await {
                 return Err(error);
             }
+            last = Some(error);
             attempt += 1;
         }
     }

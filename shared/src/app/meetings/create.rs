@@ -21,6 +21,8 @@ use crate::zoom::meetings::ZoomCreated;
 /// Kept back from a step that Zoom or the store may fail, for undoing it:
 /// the Zoom meeting deleted, the slot released.
 pub(super) const UNDO_RESERVE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Kept back from a create in Zoom, for finding its meeting if the answer is lost.
+const LOOKUP_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
 /// Kept back from undoing in Zoom, for releasing the slot after it.
 pub(super) const RELEASE_RESERVE: std::time::Duration = std::time::Duration::from_millis(1500);
 
@@ -232,7 +234,9 @@ impl MeetingService {
         taken: &[String],
     ) -> Result<Made, ZoomError> {
         let asked_at = Utc::now();
-        match self.zoom.create_meeting(&host.creds, &host.user, new).await {
+        let asked = self.zoom.create_meeting(&host.creds, &host.user, new);
+        // Time is kept for looking the meeting up should the answer be lost.
+        match deadline::keeping(LOOKUP_RESERVE, asked).await {
             Ok(created) => Ok(Made::Created(created)),
             Err(e) if e.is_unavailable() && !e.was_not_sent() => {
                 self.adopt_or(host, new, meeting, asked_at, taken, e).await
