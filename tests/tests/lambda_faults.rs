@@ -187,3 +187,156 @@ async fn a_frozen_store_is_answered_in_time_on_every_route() {
     after.in_time().ok(201);
     s.assert_zoom_is_ours().await;
 }
+
+/// Reschedule, delete and recording sync on a Zoom that never answers, and
+/// a reschedule whose answers are lost: each answers before the Timeout,
+/// and afterwards Zoom has exactly our meetings at our times, and the time
+/// a failed reschedule asked for is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_under_a_silent_zoom_and_lost_answers_answer_in_time() {
+    let (table, prefix) = fresh_table().await;
+    let s = stack(&table, &prefix, None).await;
+    let created = s.create("2031-08-01T10:00:00Z").await;
+    let meeting = created.in_time().ok(201).clone();
+    let id = meeting["meetingId"].as_str().unwrap().to_owned();
+    let zoom_id = meeting["zoomMeetingId"].as_str().unwrap().to_owned();
+    let path = format!("/v1/academies/lf/meetings/{id}");
+    let moved = serde_json::json!({"startTime": "2031-08-01T14:00:00Z"});
+
+    s.zoom.inject(Fault::new(
+        Endpoint::UpdateMeeting,
+        FaultKind::Latency(Duration::from_secs(120)),
+    ));
+    let patch = s
+        .meetings
+        .invoke_http(HttpRequest::patch(&path).json(&moved))
+        .await;
+    figure("PATCH /meetings/{id}", "Zoom update never answers", &patch);
+    patch.in_time().problem(503, "zoom_unavailable");
+    s.zoom.clear_faults();
+
+    s.zoom.inject(Fault::times(
+        Endpoint::UpdateMeeting,
+        FaultKind::LateAnswer(Duration::from_secs(120)),
+        3,
+    ));
+    let lost = s
+        .meetings
+        .invoke_http(HttpRequest::patch(&path).json(&moved))
+        .await;
+    figure("PATCH /meetings/{id}", "Zoom update answers lost", &lost);
+    lost.in_time().problem(503, "zoom_unavailable");
+    s.zoom.clear_faults();
+    s.meetings.wait_idle_frozen().await;
+    let in_zoom = s.zoom.meeting(&zoom_id).unwrap();
+    assert_eq!(in_zoom["start_time"], "2031-08-01T10:00:00Z", "put back");
+
+    s.zoom.inject(Fault::new(
+        Endpoint::DeleteMeeting,
+        FaultKind::Latency(Duration::from_secs(120)),
+    ));
+    let delete = s.meetings.invoke_http(HttpRequest::delete(&path)).await;
+    figure(
+        "DELETE /meetings/{id}",
+        "Zoom delete never answers",
+        &delete,
+    );
+    delete.in_time().problem(503, "zoom_unavailable");
+    s.zoom.clear_faults();
+
+    s.zoom.inject(Fault::new(
+        Endpoint::GetRecordings,
+        FaultKind::Latency(Duration::from_secs(120)),
+    ));
+    let sync = s
+        .meetings
+        .invoke_http(HttpRequest::post(&format!("{path}/recordings/sync")))
+        .await;
+    figure(
+        "POST /meetings/{id}/recordings/sync",
+        "Zoom never answers",
+        &sync,
+    );
+    sync.in_time().problem(503, "zoom_unavailable");
+    s.zoom.clear_faults();
+
+    s.meetings.wait_idle_frozen().await;
+    s.assert_zoom_is_ours().await;
+    // The time the failed reschedules asked for is free (one meeting at a
+    // time on this license), and the meeting keeps its own.
+    s.create("2031-08-01T14:00:00Z").await.in_time().ok(201);
+    s.create("2031-08-01T10:30:00Z")
+        .await
+        .in_time()
+        .problem(409, "slot_conflict");
+}
+
+/// Verification and a host's signature on a Zoom that never answers: the
+/// verification is reported (unverified, a Zoom error) and a host's
+/// signature is `503 zoom_unavailable`, both before their Timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_and_host_signature_under_a_silent_zoom_answer_in_time() {
+    let (table, prefix) = fresh_table().await;
+    let s = stack(&table, &prefix, None).await;
+    let created = s.create("2031-09-01T10:00:00Z").await;
+    let id = created.in_time().ok(201)["meetingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let licenses = LambdaHost::builder(FunctionSpec::licenses())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .timeout(Duration::from_secs(6))
+        .start()
+        .await;
+    let signatures = LambdaHost::builder(FunctionSpec::sdk_signature())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .timeout(Duration::from_secs(4))
+        .start()
+        .await;
+    s.zoom.revoke_tokens();
+    s.zoom.inject(Fault::new(
+        Endpoint::Token,
+        FaultKind::Latency(Duration::from_secs(120)),
+    ));
+    let verify = licenses
+        .invoke_http(HttpRequest::post(&format!(
+            "/v1/academies/lf/licenses/{}/verify",
+            s.license_id
+        )))
+        .await;
+    figure(
+        "POST /licenses/{id}/verify",
+        "Zoom token never answers",
+        &verify,
+    );
+    assert_eq!(verify.in_time().ok(200)["status"], "unverified");
+
+    let host = signatures
+        .invoke_http(
+            HttpRequest::post(&format!("/v1/academies/lf/meetings/{id}/signature"))
+                .json(&serde_json::json!({"role": "host"})),
+        )
+        .await;
+    figure(
+        "POST /meetings/{id}/signature (host)",
+        "Zoom never answers",
+        &host,
+    );
+    host.in_time().problem(503, "zoom_unavailable");
+    // The attendee path asks Zoom nothing: unaffected.
+    let attendee = signatures
+        .invoke_http(
+            HttpRequest::post(&format!("/v1/academies/lf/meetings/{id}/signature"))
+                .json(&serde_json::json!({"role": "attendee"})),
+        )
+        .await;
+    figure(
+        "POST /meetings/{id}/signature (attendee)",
+        "Zoom never answers",
+        &attendee,
+    );
+    attendee.in_time().ok(200);
+    s.zoom.clear_faults();
+}
