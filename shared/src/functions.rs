@@ -43,3 +43,49 @@ pub const ALL: [Function; 5] = [
     ZOOM_WEBHOOKS,
     MAINTENANCE,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (binary, Timeout in seconds) of every `AWS::Serverless::Function` in
+    /// template.yaml; a function without a `Timeout` has the Globals' one.
+    fn template_timeouts() -> Vec<(String, u64)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+        let text = std::fs::read_to_string(path).expect("read template.yaml");
+        // serde_norway's own Value: template.yaml has CloudFormation tags (!Ref).
+        let template: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
+        let default = template["Globals"]["Function"]["Timeout"].as_u64();
+        let resources = template["Resources"].as_mapping().expect("Resources");
+        let mut functions = Vec::new();
+        for (name, resource) in resources {
+            if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let name = name.as_str().unwrap_or_default();
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: no Metadata.BuildProperties.Binary"));
+            let timeout = resource["Properties"]
+                .get("Timeout")
+                .map_or(default, |t| t.as_u64())
+                .unwrap_or_else(|| panic!("{name}: no Timeout, and none in Globals"));
+            functions.push((binary.to_owned(), timeout));
+        }
+        functions.sort();
+        functions
+    }
+
+    #[test]
+    fn every_function_has_template_yaml_s_timeout() {
+        let mut ours: Vec<(String, u64)> = ALL
+            .iter()
+            .map(|f| {
+                assert_eq!(f.timeout.subsec_nanos(), 0, "{}: whole seconds", f.name);
+                (f.name.to_owned(), f.timeout.as_secs())
+            })
+            .collect();
+        ours.sort();
+        assert_eq!(template_timeouts(), ours);
+    }
+}

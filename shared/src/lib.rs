@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod functions;
 pub mod http;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod repo;
 pub mod secrets;
 pub mod state;

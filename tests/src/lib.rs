@@ -191,6 +191,9 @@ impl Backend {
             store,
             data_dir,
             zoom_emulator: false,
+            // No timer unless a test asks (TestServer::start_with_flags).
+            maintenance_interval: std::time::Duration::ZERO,
+            timeouts: Vec::new(),
         }
     }
 
@@ -219,11 +222,25 @@ pub struct TestServer {
     pub zoom: Emulator,
     server: Option<Server>,
     token: Option<String>,
+    /// The flags it was started with (kept by `restart`).
+    args: Args,
 }
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
         Self::start_with(backend, None, test_zoom()).await
+    }
+
+    /// Like `start`, with `lms-zoom-local`'s flags as `flags` leaves them:
+    /// e.g. `args.maintenance_interval` (0 in tests unless set here) or
+    /// `args.timeouts` (`"meetings=0.5".parse().unwrap()`).
+    pub async fn start_with_flags(backend: Backend, flags: impl FnOnce(&mut Args)) -> Self {
+        let zoom = Emulator::start(test_zoom())
+            .await
+            .expect("start the Zoom emulator");
+        let mut args = backend.args();
+        flags(&mut args);
+        Self::serve_args(backend, None, zoom, args).await
     }
 
     pub async fn start_with_token(backend: Backend, token: Option<&str>) -> Self {
@@ -238,9 +255,14 @@ impl TestServer {
     }
 
     async fn serve(backend: Backend, token: Option<&str>, zoom: Emulator) -> Self {
+        let args = backend.args();
+        Self::serve_args(backend, token, zoom, args).await
+    }
+
+    async fn serve_args(backend: Backend, token: Option<&str>, zoom: Emulator, args: Args) -> Self {
         logs();
         let server = lms_zoom_local::start(
-            &backend.args(),
+            &args,
             backend.config(&zoom),
             token.map(lms_zoom::secrets::Secret::new),
         )
@@ -253,6 +275,7 @@ impl TestServer {
             zoom,
             server: Some(server),
             token: token.map(str::to_owned),
+            args,
         }
     }
 
@@ -264,10 +287,11 @@ impl TestServer {
             zoom,
             mut server,
             token,
+            args,
             ..
         } = self;
         server.take().unwrap().stop().await.expect("stop");
-        Self::serve(backend, token.as_deref(), zoom).await
+        Self::serve_args(backend, token.as_deref(), zoom, args).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -296,6 +320,22 @@ impl TestServer {
         Self::start_on(backend, zoom, wrap).await
     }
 
+    /// `start_wrapped` with `lms-zoom-local`'s flags as `flags` leaves them
+    /// (see `start_with_flags`).
+    pub async fn start_wrapped_with_flags(
+        backend: Backend,
+        zoom: EmulatorConfig,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+        flags: impl FnOnce(&mut Args),
+    ) -> Self {
+        let zoom = Emulator::start(zoom)
+            .await
+            .expect("start the Zoom emulator");
+        let mut args = backend.args();
+        flags(&mut args);
+        Self::start_on_args(backend, zoom, wrap, args).await
+    }
+
     /// A second process on the same Zoom (`zoom`, another server's emulator),
     /// as every process of a deployment talks to the one Zoom.
     pub async fn start_on(
@@ -303,14 +343,23 @@ impl TestServer {
         zoom: Emulator,
         wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
     ) -> Self {
-        logs();
         let args = backend.args();
+        Self::start_on_args(backend, zoom, wrap, args).await
+    }
+
+    async fn start_on_args(
+        backend: Backend,
+        zoom: Emulator,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+        args: Args,
+    ) -> Self {
+        logs();
         let config = backend.config(&zoom);
         let (store, secrets) = lms_zoom_local::stores(&args, &config)
             .await
             .expect("stores");
         let state = lms_zoom::AppState::new(config, wrap(store), secrets);
-        let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None))
+        let server = lms_zoom_local::serve_state(&args, state, None)
             .await
             .expect("serve");
         Self {
@@ -320,6 +369,7 @@ impl TestServer {
             zoom,
             server: Some(server),
             token: None,
+            args,
         }
     }
 }
@@ -352,7 +402,8 @@ impl TestServer {
     /// Serves a state built by the caller (e.g. on a moto of its own).
     pub async fn serve_state(backend: Backend, zoom: Emulator, state: lms_zoom::AppState) -> Self {
         logs();
-        let server = lms_zoom_local::serve(&backend.args(), lms_zoom_local::app(state, None))
+        let args = backend.args();
+        let server = lms_zoom_local::serve_state(&args, state, None)
             .await
             .expect("serve");
         Self {
@@ -362,6 +413,7 @@ impl TestServer {
             zoom,
             server: Some(server),
             token: None,
+            args,
         }
     }
 }

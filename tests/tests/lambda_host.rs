@@ -36,8 +36,8 @@ fn create(academy: &str, body: &Value, verify: bool) -> HttpRequest {
     HttpRequest::post(&format!("/v1/academies/{academy}/licenses{query}")).json(body)
 }
 
-/// template.yaml's Timeout, MemorySize, routes and authorizers are what the
-/// host hands the functions.
+/// template.yaml's Timeout, MemorySize, routes, authorizers and schedules
+/// are what the host hands the functions.
 #[test]
 fn function_specs_are_template_yaml() {
     let text = std::fs::read_to_string(
@@ -74,9 +74,14 @@ fn function_specs_are_template_yaml() {
         assert_eq!(spec.timeout, Duration::from_secs(timeout), "{binary}");
         assert_eq!(u64::from(spec.memory_mb), memory, "{binary}");
         let mut routes: Vec<Route> = Vec::new();
+        let mut schedules = Vec::new();
         for (_, event) in props["Events"].as_mapping().unwrap() {
-            assert_eq!(event["Type"].as_str(), Some("HttpApi"));
             let p = &event["Properties"];
+            if event["Type"].as_str() == Some("Schedule") {
+                schedules.push(p["Schedule"].as_str().unwrap());
+                continue;
+            }
+            assert_eq!(event["Type"].as_str(), Some("HttpApi"));
             let path = p["Path"].as_str().unwrap();
             let method = p["Method"].as_str().unwrap();
             let route = spec
@@ -92,12 +97,23 @@ fn function_specs_are_template_yaml() {
             routes.push(route.clone());
         }
         assert_eq!(routes.len(), spec.routes.len(), "{binary}: routes");
+        assert_eq!(
+            schedules,
+            Vec::from_iter(spec.schedule),
+            "{binary}: schedule"
+        );
         seen.push(binary.to_owned());
     }
     seen.sort();
     assert_eq!(
         seen,
-        ["licenses", "meetings", "sdk-signature", "zoom-webhooks"]
+        [
+            "licenses",
+            "maintenance",
+            "meetings",
+            "sdk-signature",
+            "zoom-webhooks"
+        ]
     );
 }
 
@@ -470,6 +486,41 @@ async fn concurrent_invocations_run_on_instances_of_their_own() {
     assert_eq!(single.stats().peak_in_flight, 1);
     host.wait_idle_frozen().await;
     single.wait_idle_frozen().await;
+}
+
+/// `maintenance` as EventBridge invokes it: a scheduled event is one run
+/// under the function's 50 s Timeout, answered in time with its summary, and
+/// recorded where the licenses function's `GET /v1/maintenance/status`
+/// reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_runs_on_a_scheduled_event_and_the_status_shows_it() {
+    let zoom = Emulator::start(test_zoom()).await.unwrap();
+    let (table, prefix) = store().await;
+    let api = licenses(&table, &prefix, &zoom).await;
+    let status = || api.invoke_http(HttpRequest::get("/v1/maintenance/status"));
+    let before = status().await;
+    assert_eq!(before.in_time().ok(200)["lastRunAt"], Value::Null);
+
+    let host = LambdaHost::builder(FunctionSpec::maintenance())
+        .store(&table, &prefix)
+        .zoom(&zoom)
+        .start()
+        .await;
+    let run = host
+        .invoke_event(scheduled_event("lms-zoom-maintenance"))
+        .await;
+    assert_eq!(run.timeout, Duration::from_secs(50));
+    let summary = run.response_json();
+    assert_eq!(summary["completed"], true, "{summary}");
+    assert_eq!(summary["errors"], 0, "{summary}");
+    assert!(summary["elapsedMs"].is_u64(), "{summary}");
+
+    let after = status().await;
+    let body = after.in_time().ok(200);
+    assert!(body["lastRunAt"].is_string(), "{body}");
+    assert_eq!(body["lastError"], Value::Null, "{body}");
+    assert_eq!(body["pendingRepairs"], 0, "{body}");
+    host.wait_idle_frozen().await;
 }
 
 /// An event the function cannot take (an EventBridge scheduled event sent to

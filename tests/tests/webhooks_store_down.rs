@@ -42,8 +42,10 @@ async fn store_down_is_503_and_the_redelivery_is_stored_once() {
         store: lms_zoom_local::StoreKind::Aws,
         data_dir: "./unused".into(),
         zoom_emulator: false,
+        maintenance_interval: std::time::Duration::ZERO,
+        timeouts: Vec::new(),
     };
-    let server = lms_zoom_local::serve(&args, lms_zoom_local::app(state, None))
+    let server = lms_zoom_local::serve_state(&args, state, None)
         .await
         .unwrap();
     let base = format!("http://{}", server.addr);

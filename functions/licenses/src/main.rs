@@ -1,4 +1,5 @@
-//! Lambda function `licenses`: the licenses routes behind API Gateway.
+//! Lambda function `licenses`: the licenses routes and the maintenance
+//! status behind API Gateway.
 
 use lms_zoom::{AppConfig, AppState, functions, http, telemetry};
 
@@ -7,6 +8,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = AppConfig::from_env()?;
     let state = AppState::from_aws_env(config).await;
-    let routes = http::licenses::routes(state);
+    let routes = http::licenses_function(state);
     lambda_http::run(http::function(routes, &functions::LICENSES)).await
 }

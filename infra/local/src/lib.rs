@@ -1,14 +1,22 @@
 //! `lms-zoom-local`: every router of lms-zoom merged on one port, on the
-//! embedded store (default) or on DynamoDB + Secrets Manager.
+//! embedded store (default) or on DynamoDB + Secrets Manager, each
+//! function's routes under its timeout, and maintenance on a timer.
+//!
+//! - [`timeouts`]: `--timeout FUNCTION=SECONDS`
+//! - [`maintenance`]: `--maintenance-interval SECONDS`
+
+pub mod maintenance;
+pub mod timeouts;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
 use clap::{Parser, ValueEnum};
-use lms_zoom::functions::{self, Function};
+use lms_zoom::functions;
 use lms_zoom::http::deadline::with_deadline;
 use lms_zoom::http::{self, auth};
 use lms_zoom::secrets::Secret;
@@ -20,6 +28,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zoom_emulator::{Emulator, EmulatorConfig};
+
+use maintenance::MaintenanceTimer;
+use timeouts::{TimeoutOverride, Timeouts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreKind {
@@ -44,6 +55,21 @@ pub struct Args {
     /// Start the Zoom emulator in-process and talk to it instead of Zoom.
     #[arg(long)]
     pub zoom_emulator: bool,
+    /// Seconds between maintenance runs (fractions allowed); 0 runs none.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = maintenance::parse_interval)]
+    pub maintenance_interval: Duration,
+    /// A function's request timeout in seconds (fractions allowed) instead of
+    /// its Lambda Timeout; repeatable. FUNCTION: licenses, meetings,
+    /// sdk-signature or zoom-webhooks.
+    #[arg(long = "timeout", value_name = "FUNCTION=SECONDS")]
+    pub timeouts: Vec<TimeoutOverride>,
+}
+
+impl Args {
+    /// Each function's request timeout, after the `--timeout`s.
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts::new(&self.timeouts)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +115,11 @@ async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
-/// All routes on one router; LMS routes need `Authorization: Bearer <token>` when a token is set.
-pub fn app(state: AppState, api_token: Option<Secret>) -> Router {
-    let timed = |routes, function: Function| with_deadline(routes, function.timeout);
-    let mut lms = timed(http::licenses::routes(state.clone()), functions::LICENSES)
+/// All routes on one router, each function's under its timeout; LMS routes
+/// need `Authorization: Bearer <token>` when a token is set.
+pub fn app(state: AppState, api_token: Option<Secret>, timeouts: &Timeouts) -> Router {
+    let timed = |routes, function| with_deadline(routes, timeouts.of(function));
+    let mut lms = timed(http::licenses_function(state.clone()), functions::LICENSES)
         .merge(timed(
             http::signature::routes(state.clone()),
             functions::SDK_SIGNATURE,
@@ -121,14 +148,20 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The in-process Zoom emulator, with `--zoom-emulator`.
     pub zoom: Option<Emulator>,
+    /// The maintenance runs, unless `--maintenance-interval 0`.
+    maintenance: Option<MaintenanceTimer>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
-    /// Stops accepting, lets requests in flight finish, and releases the store.
+    /// Stops accepting, lets requests in flight (and a maintenance run in
+    /// progress) finish, and releases the store.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
+        if let Some(maintenance) = self.maintenance {
+            maintenance.stop().await;
+        }
         let result = self.task.await.unwrap_or(Ok(()));
         if let Some(zoom) = self.zoom {
             zoom.stop().await;
@@ -138,8 +171,16 @@ impl Server {
 
     /// Serves until the task ends (for the binary).
     pub async fn wait(self) -> std::io::Result<()> {
-        let Server { shutdown, task, .. } = self;
+        let Server {
+            shutdown,
+            task,
+            maintenance,
+            ..
+        } = self;
         let result = task.await.unwrap_or(Ok(()));
+        if let Some(maintenance) = maintenance {
+            maintenance.stop().await;
+        }
         drop(shutdown);
         result
     }
@@ -160,6 +201,7 @@ pub async fn serve(args: &Args, app: Router) -> Result<Server, LocalError> {
     Ok(Server {
         addr,
         zoom: None,
+        maintenance: None,
         shutdown,
         task,
     })
@@ -180,8 +222,26 @@ pub async fn start(
         None
     };
     let state = state(args, config).await?;
-    let mut server = serve(args, app(state, api_token)).await?;
+    let mut server = serve_state(args, state, api_token).await?;
     server.zoom = zoom;
+    Ok(server)
+}
+
+/// Serves `state` as `args` say: every route under its function's timeout,
+/// and maintenance every `--maintenance-interval`.
+pub async fn serve_state(
+    args: &Args,
+    state: AppState,
+    api_token: Option<Secret>,
+) -> Result<Server, LocalError> {
+    let maintenance = state.maintenance.clone();
+    let mut server = serve(args, app(state, api_token, &args.timeouts())).await?;
+    if !args.maintenance_interval.is_zero() {
+        server.maintenance = Some(MaintenanceTimer::start(
+            maintenance,
+            args.maintenance_interval,
+        ));
+    }
     Ok(server)
 }
 

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod extract;
 pub mod i18n;
 pub mod licenses;
+pub mod maintenance;
 pub mod meetings;
 pub mod observe;
 pub mod problem;
@@ -19,6 +20,12 @@ pub mod webhooks;
 use axum::Router;
 use axum::middleware;
 use tower_http::catch_panic::CatchPanicLayer;
+
+/// What the `licenses` function serves (its `HttpApi` events in
+/// template.yaml): the licenses routes and the maintenance status.
+pub fn licenses_function(state: crate::state::AppState) -> Router {
+    licenses::routes(state.clone()).merge(maintenance::routes(state))
+}
 
 /// One function's routes as its Lambda serves them: the edge around routes
 /// that keep the function's deadline.

@@ -1,5 +1,5 @@
 //! What template.yaml says about each function: its `Timeout`, its
-//! `MemorySize` and the HTTP API routes that reach it. Kept here as data (the
+//! `MemorySize`, the HTTP API routes that reach it and its schedule. Kept here as data (the
 //! kit cannot read YAML); `tests/tests/lambda_host.rs` checks it against
 //! template.yaml so the two cannot drift apart.
 
@@ -57,6 +57,8 @@ pub struct FunctionSpec {
     pub memory_mb: u32,
     /// The HTTP API routes it serves (none for an EventBridge-only function).
     pub routes: Vec<Route>,
+    /// Its EventBridge schedule (`Events` of type `Schedule`), if any.
+    pub schedule: Option<&'static str>,
 }
 
 const fn lms(path: &'static str) -> Route {
@@ -68,24 +70,27 @@ const fn lms(path: &'static str) -> Route {
 }
 
 impl FunctionSpec {
-    /// A function template.yaml does not declare yet (e.g. `maintenance`):
-    /// no routes, so only [`crate::lambda_host::LambdaHost::invoke_event`] reaches it.
+    /// A function without routes or schedule (the functions below add
+    /// theirs): only [`crate::lambda_host::LambdaHost::invoke_event`] reaches it.
     pub fn named(name: &str, timeout: Duration, memory_mb: u32) -> Self {
         Self {
             name: name.to_owned(),
             timeout,
             memory_mb,
             routes: Vec::new(),
+            schedule: None,
         }
     }
 
-    /// `LicensesFunction`: Globals' Timeout 29 s, MemorySize 256.
+    /// `LicensesFunction`: Globals' Timeout 29 s, MemorySize 256; also the
+    /// maintenance status.
     pub fn licenses() -> Self {
         Self {
             routes: vec![
                 lms("/v1/academies/{academyId}/licenses"),
                 lms("/v1/academies/{academyId}/licenses/{licenseId}"),
                 lms("/v1/academies/{academyId}/licenses/{licenseId}/verify"),
+                lms("/v1/maintenance/status"),
             ],
             ..Self::named("licenses", Duration::from_secs(29), 256)
         }
@@ -128,13 +133,23 @@ impl FunctionSpec {
         }
     }
 
-    /// The four functions of template.yaml.
+    /// `MaintenanceFunction`: Timeout 50 s, MemorySize 256, no routes; an
+    /// EventBridge schedule every minute.
+    pub fn maintenance() -> Self {
+        Self {
+            schedule: Some("rate(1 minute)"),
+            ..Self::named("maintenance", Duration::from_secs(50), 256)
+        }
+    }
+
+    /// The five functions of template.yaml.
     pub fn all() -> Vec<Self> {
         vec![
             Self::licenses(),
             Self::meetings(),
             Self::sdk_signature(),
             Self::zoom_webhooks(),
+            Self::maintenance(),
         ]
     }
 
