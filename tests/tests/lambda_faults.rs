@@ -1,15 +1,19 @@
 //! Zoom and store faults on the Lambda host, against the real function
 //! binaries: every answer arrives before the function's `Timeout` (each
 //! prints `FIGURE route fault answered-in timeout`), and afterwards — the
-//! process frozen right after its answer — Zoom's meetings are ours and no
-//! slot stays booked by a request that failed.
+//! process frozen right after its answer — Zoom's meetings are ours, no
+//! slot stays booked by a request that failed, and what a killed request
+//! left is resolved by `maintenance` (the real binary, on a scheduled event).
 
 use std::time::Duration;
 
 use lms_zoom::store::DynamoStore;
 use lms_zoom_tests::kit::{LicenseSecrets, Moto, meeting_body};
-use lms_zoom_tests::lambda_host::{FunctionSpec, HttpInvocation, HttpRequest, LambdaHost};
+use lms_zoom_tests::lambda_host::{
+    FunctionSpec, HttpInvocation, HttpRequest, LambdaHost, scheduled_event,
+};
 use lms_zoom_tests::{dynamo_store, test_zoom, unique};
+use serde_json::Value;
 use zoom_emulator::{Emulator, Endpoint, Fault, FaultKind};
 
 /// Short Timeouts, so that a fault costs a test seconds, not half a minute:
@@ -39,6 +43,7 @@ struct Stack {
     zoom: Emulator,
     licenses: LambdaHost,
     meetings: LambdaHost,
+    maintenance: LambdaHost,
     license_id: String,
 }
 
@@ -56,6 +61,7 @@ async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
         .timeout(MEETINGS_TIMEOUT)
         .start()
         .await;
+    let maintenance = host(FunctionSpec::maintenance()).start().await;
     let secrets = LicenseSecrets::new("lf");
     let created = licenses
         .invoke_http(
@@ -71,6 +77,7 @@ async fn stack(table: &str, prefix: &str, aws: Option<&str>) -> Stack {
         zoom,
         licenses,
         meetings,
+        maintenance,
         license_id,
     }
 }
@@ -98,6 +105,39 @@ impl Stack {
             .collect();
         ids.sort();
         ids
+    }
+
+    async fn maintain(&self) -> Value {
+        let run = self
+            .maintenance
+            .invoke_event(scheduled_event("lms-zoom-maintenance"))
+            .await;
+        run.response_json()
+    }
+
+    async fn pending_repairs(&self) -> u64 {
+        let status = self
+            .licenses
+            .invoke_http(HttpRequest::get("/v1/maintenance/status"))
+            .await;
+        status.in_time().ok(200)["pendingRepairs"].as_u64().unwrap()
+    }
+
+    /// Runs `maintenance` until `done` holds (records come due once the
+    /// deadline their owner was told has passed).
+    async fn maintain_until(&self, what: &str, done: impl AsyncFn(&Self) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let run = self.maintain().await;
+            if done(self).await {
+                return run;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(45),
+                "{what}: not resolved: {run}"
+            );
+            self.maintenance.wait_idle_frozen().await;
+        }
     }
 
     async fn assert_zoom_is_ours(&self) {
@@ -138,6 +178,95 @@ async fn create_under_a_silent_zoom_and_a_lost_answer_answers_in_time() {
     s.meetings.wait_idle_frozen().await;
     s.zoom.clear_faults();
     s.assert_zoom_is_ours().await;
+    assert_eq!(s.pending_repairs().await, 0, "nothing left to repair");
+}
+
+/// A create killed at its Timeout after Zoom made the meeting (it was told
+/// a later deadline, so nothing of its own undid it): `maintenance` deletes
+/// the Zoom meeting nobody knows and frees the slot, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_killed_after_zoom_made_it_is_undone_by_maintenance() {
+    let (table, prefix) = fresh_table().await;
+    let mut s = stack(&table, &prefix, None).await;
+    s.meetings = LambdaHost::builder(FunctionSpec::meetings())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .env("REPAIR_GRACE_SECONDS", "0")
+        .timeout(Duration::from_secs(3))
+        .advertise_deadline(Duration::from_secs(8))
+        .start()
+        .await;
+    s.zoom.inject(Fault::new(
+        Endpoint::CreateMeeting,
+        FaultKind::LateAnswer(Duration::from_secs(30)),
+    ));
+    let killed = s.create("2031-06-01T10:00:00Z").await;
+    assert!(killed.timed_out(), "{:?}", killed.answer);
+    s.zoom.clear_faults();
+    assert_eq!(s.zoom.meeting_ids().len(), 1, "Zoom made it");
+    assert_eq!(s.pending_repairs().await, 1);
+    let run = s
+        .maintain_until("the killed create", async |s: &Stack| {
+            s.zoom.meeting_ids().is_empty() && s.pending_repairs().await == 0
+        })
+        .await;
+    eprintln!("maintenance resolved the killed create: {run}");
+    assert_eq!(s.zoom.count(Endpoint::DeleteMeeting), 1, "deleted once");
+    s.assert_zoom_is_ours().await;
+    s.create("2031-06-01T10:00:00Z").await.in_time().ok(201);
+    let again = s.maintain().await;
+    assert_eq!(again["resolved"], 0, "{again}");
+}
+
+/// A reschedule killed at its Timeout after Zoom took the new time:
+/// `maintenance` puts Zoom back to the time the meeting has here and frees
+/// the new slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reschedule_killed_after_zoom_moved_is_put_back_by_maintenance() {
+    let (table, prefix) = fresh_table().await;
+    let mut s = stack(&table, &prefix, None).await;
+    let created = s.create("2031-10-01T10:00:00Z").await;
+    let meeting = created.in_time().ok(201).clone();
+    let path = format!(
+        "/v1/academies/lf/meetings/{}",
+        meeting["meetingId"].as_str().unwrap()
+    );
+    let zoom_id = meeting["zoomMeetingId"].as_str().unwrap().to_owned();
+    s.meetings = LambdaHost::builder(FunctionSpec::meetings())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .env("REPAIR_GRACE_SECONDS", "0")
+        .timeout(Duration::from_secs(3))
+        .advertise_deadline(Duration::from_secs(8))
+        .start()
+        .await;
+    s.zoom.inject(Fault::new(
+        Endpoint::UpdateMeeting,
+        FaultKind::LateAnswer(Duration::from_secs(30)),
+    ));
+    let moved = serde_json::json!({"startTime": "2031-10-01T14:00:00Z"});
+    let killed = s
+        .meetings
+        .invoke_http(HttpRequest::patch(&path).json(&moved))
+        .await;
+    assert!(killed.timed_out(), "{:?}", killed.answer);
+    s.zoom.clear_faults();
+    assert_eq!(
+        s.zoom.meeting(&zoom_id).unwrap()["start_time"],
+        "2031-10-01T14:00:00Z",
+        "Zoom took the new time"
+    );
+    s.maintain_until("the killed reschedule", async |s: &Stack| {
+        s.zoom.meeting(&zoom_id).unwrap()["start_time"] == "2031-10-01T10:00:00Z"
+            && s.pending_repairs().await == 0
+    })
+    .await;
+    // The new time is free again; the old one is still the meeting's.
+    s.create("2031-10-01T14:00:00Z").await.in_time().ok(201);
+    s.create("2031-10-01T10:30:00Z")
+        .await
+        .in_time()
+        .problem(409, "slot_conflict");
 }
 
 /// A frozen moto: the meetings, licenses and webhook routes answer `503

@@ -114,12 +114,18 @@ impl MaintenanceService {
             return Ok(None);
         }
         let repair = &record.repair;
-        let resolved = match repair {
-            Repair::Create { .. } => self.meetings.resolve_create(repair, claim).await?,
-            Repair::Reschedule { .. } => self.meetings.resolve_reschedule(repair, claim).await?,
-            Repair::Secret { .. } => self.licenses.resolve_secret(repair, claim).await?,
-            Repair::Webhook { .. } => self.webhooks.replay(record, claim).await?,
+        // Boxed: each resolution is a deep future of its own use case, and
+        // one type nesting them all exceeds what the compiler will query.
+        type Resolution<'a> = std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<Resolved, AppError>> + Send + 'a>,
+        >;
+        let resolution: Resolution = match repair {
+            Repair::Create { .. } => Box::pin(self.meetings.resolve_create(repair, claim)),
+            Repair::Reschedule { .. } => Box::pin(self.meetings.resolve_reschedule(repair, claim)),
+            Repair::Secret { .. } => Box::pin(self.licenses.resolve_secret(repair, claim)),
+            Repair::Webhook { .. } => Box::pin(self.webhooks.replay(record, claim)),
         };
+        let resolved = resolution.await?;
         if resolved == Resolved::Done {
             tracing::info!(repair = %repair.id(), kind = repair.kind(), "repair resolved");
         }
