@@ -287,19 +287,101 @@ async fn a_frozen_store_is_answered_in_time_on_every_route() {
         .aws_endpoint(&moto.url)
         .start()
         .await;
+    let signatures = LambdaHost::builder(FunctionSpec::sdk_signature())
+        .store(&table, &prefix)
+        .zoom(&s.zoom)
+        .aws_endpoint(&moto.url)
+        .start()
+        .await;
+    let existing = s.create("2031-07-02T10:00:00Z").await;
+    let mid = existing.in_time().ok(201)["meetingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     moto.freeze();
     let create = s.create("2031-07-01T10:00:00Z").await;
     figure("POST /meetings", "store frozen", &create);
     create.in_time().problem(503, "store_unavailable");
-    let read = s
-        .licenses
-        .invoke_http(HttpRequest::get(&format!(
-            "/v1/academies/lf/licenses/{}",
-            s.license_id
-        )))
+    let lic = format!("/v1/academies/lf/licenses/{}", s.license_id);
+    let m = format!("/v1/academies/lf/meetings/{mid}");
+    let secrets = LicenseSecrets::new("frozen");
+    let on_licenses = [
+        ("GET /licenses/{id}", HttpRequest::get(&lic)),
+        (
+            "GET /licenses",
+            HttpRequest::get("/v1/academies/lf/licenses"),
+        ),
+        (
+            "POST /licenses",
+            HttpRequest::post("/v1/academies/lf/licenses?verify=false")
+                .json(&secrets.body("Frozen", 1)),
+        ),
+        (
+            "PATCH /licenses/{id}",
+            HttpRequest::patch(&lic).json(&serde_json::json!({"name": "Renamed"})),
+        ),
+        ("DELETE /licenses/{id}", HttpRequest::delete(&lic)),
+        (
+            "POST /licenses/{id}/verify",
+            HttpRequest::post(&format!("{lic}/verify")),
+        ),
+        (
+            "GET /maintenance/status",
+            HttpRequest::get("/v1/maintenance/status"),
+        ),
+    ];
+    for (route, request) in on_licenses {
+        let answered = s.licenses.invoke_http(request).await;
+        figure(route, "store frozen", &answered);
+        answered.in_time().problem(503, "store_unavailable");
+    }
+    let on_meetings = [
+        (
+            "GET /meetings",
+            HttpRequest::get("/v1/academies/lf/meetings"),
+        ),
+        ("GET /meetings/{id}", HttpRequest::get(&m)),
+        (
+            "PATCH /meetings/{id}",
+            HttpRequest::patch(&m).json(&serde_json::json!({"topic": "Otra"})),
+        ),
+        ("DELETE /meetings/{id}", HttpRequest::delete(&m)),
+        (
+            "GET /meetings/{id}/recordings",
+            HttpRequest::get(&format!("{m}/recordings")),
+        ),
+        (
+            "POST /meetings/{id}/recordings/sync",
+            HttpRequest::post(&format!("{m}/recordings/sync")),
+        ),
+        (
+            "GET /meetings/{id}/attendance",
+            HttpRequest::get(&format!("{m}/attendance")),
+        ),
+    ];
+    for (route, request) in on_meetings {
+        let answered = s.meetings.invoke_http(request).await;
+        figure(route, "store frozen", &answered);
+        answered.in_time().problem(503, "store_unavailable");
+    }
+    let sign = signatures
+        .invoke_http(
+            HttpRequest::post(&format!("{m}/signature"))
+                .json(&serde_json::json!({"role": "attendee"})),
+        )
         .await;
-    figure("GET /licenses/{id}", "store frozen", &read);
-    read.in_time().problem(503, "store_unavailable");
+    figure("POST /meetings/{id}/signature", "store frozen", &sign);
+    sign.in_time().problem(503, "store_unavailable");
+    let run = s
+        .maintenance
+        .invoke_event(scheduled_event("lms-zoom-maintenance"))
+        .await;
+    let summary = run.response_json();
+    eprintln!(
+        "FIGURE maintenance run | store frozen | {:?} | timeout {:?} | {summary}",
+        run.duration, run.timeout
+    );
+    assert!(run.duration < run.timeout, "{run:?}");
     let hook = hooks
         .invoke_http(
             HttpRequest::post(&format!("/v1/webhooks/zoom/{}", s.license_id))
@@ -315,6 +397,11 @@ async fn a_frozen_store_is_answered_in_time_on_every_route() {
     let after = s.create("2031-07-01T10:00:00Z").await;
     after.in_time().ok(201);
     s.assert_zoom_is_ours().await;
+    // The license and the meeting are as they were.
+    let license = s.licenses.invoke_http(HttpRequest::get(&lic)).await;
+    assert_eq!(license.in_time().ok(200)["name"], "Faults");
+    let meeting = s.meetings.invoke_http(HttpRequest::get(&m)).await;
+    assert_eq!(meeting.in_time().ok(200)["status"], "scheduled");
 }
 
 /// Reschedule, delete and recording sync on a Zoom that never answers, and
