@@ -337,3 +337,38 @@ async fn nobody_listening_is_unreachable() {
     assert!(matches!(err, ZoomError::Unreachable(_)), "{err:?}");
     assert!(err.is_unavailable());
 }
+
+/// Under a request's deadline, an attempt cut at the call timeout is
+/// retried like any other timeout (whichever of the deadline's timer and
+/// the HTTP client's fires first), and a retry that no longer fits is not
+/// sent: the answer is the last attempt's failure, in time.
+#[tokio::test]
+async fn under_a_deadline_timeouts_are_retried_while_they_fit() {
+    use lms_zoom::deadline::Deadline;
+    let zoom = emulator().await;
+    let client = client_for(&zoom);
+    let call = client.settings().call_timeout;
+    for round in 0..4 {
+        zoom.inject(fault(
+            Endpoint::GetUser,
+            FaultKind::Latency(call + Duration::from_secs(1)),
+            Some(1),
+        ));
+        let got = Deadline::after(call * 3)
+            .scope(client.get_user(&creds(), HOST_EMAIL))
+            .await;
+        assert_eq!(got.unwrap().id, HOST_ID, "round {round}");
+    }
+    // A deadline shorter than one attempt: cut once, nothing more sent.
+    zoom.clear_faults();
+    let before = zoom.count(Endpoint::GetUser);
+    zoom.inject(fault(Endpoint::GetUser, FaultKind::Latency(call * 4), None));
+    let started = std::time::Instant::now();
+    let err = Deadline::after(call / 2)
+        .scope(client.get_user(&creds(), HOST_EMAIL))
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(started.elapsed() < call, "{:?}", started.elapsed());
+    assert_eq!(zoom.count(Endpoint::GetUser), before + 1);
+}

@@ -172,7 +172,7 @@ impl ZoomClient {
                 Err(e) => return Err(last.take().unwrap_or(e)),
             };
             let error = match exchanged {
-                Ok((status, headers, body)) => {
+                Exchanged::Answer(status, headers, body) => {
                     tracing::debug!(
                         operation = op.feature,
                         status = status.as_u16(),
@@ -207,11 +207,10 @@ impl ZoomClient {
                     }
                     error
                 }
-                Err(e) => {
-                    let error = transport_error(&e);
+                Exchanged::Failed { error, refused } => {
                     tracing::debug!(operation = op.feature, error = %error, "zoom call failed");
                     // A refused connection never reached Zoom: even a create may go again.
-                    if !(repeatable || e.is_connect()) {
+                    if !(repeatable || refused) {
                         return Err(error);
                     }
                     error
@@ -226,17 +225,29 @@ impl ZoomClient {
     }
 
     /// One exchange within what is left of the deadline (at most the call
-    /// timeout). Not started for lack of time: `OutOfTime`; cut by the
-    /// deadline: a timeout, as if Zoom had not answered.
+    /// timeout). Not started for lack of time: `Err(OutOfTime)`. Cut by the
+    /// deadline or the call timeout (whichever timer fires first): a
+    /// timeout, as if Zoom had not answered, retried like any other.
     pub(super) async fn exchange_in_time(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error>, ZoomError> {
+    ) -> Result<Exchanged, ZoomError> {
         let Some(budget) = deadline::budget(self.settings.call_timeout) else {
             return Err(ZoomError::OutOfTime);
         };
-        let exchanged = deadline::within(budget, Waiting::Zoom, exchange(request)).await;
-        exchanged.map_err(|_| ZoomError::Timeout)
+        Ok(
+            match deadline::within(budget, Waiting::Zoom, exchange(request)).await {
+                Ok(Ok((status, headers, body))) => Exchanged::Answer(status, headers, body),
+                Ok(Err(e)) => Exchanged::Failed {
+                    error: transport_error(&e),
+                    refused: e.is_connect(),
+                },
+                Err(_) => Exchanged::Failed {
+                    error: ZoomError::Timeout,
+                    refused: false,
+                },
+            },
+        )
     }
 
     /// How long to wait out a short, non-daily 429 before repeating a safe call.
@@ -260,6 +271,14 @@ impl ZoomClient {
             _ => None,
         }
     }
+}
+
+/// What one attempt came to.
+pub(super) enum Exchanged {
+    /// Zoom answered (any status).
+    Answer(StatusCode, HeaderMap, bytes::Bytes),
+    /// No answer; `refused`: the connection was refused (Zoom never saw it).
+    Failed { error: ZoomError, refused: bool },
 }
 
 /// Sends a request and reads its whole answer.

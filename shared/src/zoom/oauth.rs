@@ -6,9 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::client::{ZoomClient, ZoomCredentials};
+use super::client::{Exchanged, ZoomClient, ZoomCredentials};
 use super::error::{ZoomError, classify_oauth};
-use super::failures::{api_error, rate_limited, transport_error};
+use super::failures::{api_error, rate_limited};
 use super::token::AccessToken;
 use super::types::TokenResponse;
 use crate::secrets::Secret;
@@ -20,6 +20,7 @@ impl ZoomClient {
         creds: &ZoomCredentials,
     ) -> Result<AccessToken, ZoomError> {
         let mut attempt = 0;
+        let mut last: Option<ZoomError> = None;
         loop {
             let request = self
                 .http()?
@@ -29,8 +30,13 @@ impl ZoomClient {
                     ("grant_type", "account_credentials"),
                     ("account_id", creds.account_id.as_str()),
                 ]);
-            let retryable = match self.exchange_in_time(request).await? {
-                Ok((status, headers, body)) => {
+            let exchanged = match self.exchange_in_time(request).await {
+                Ok(exchanged) => exchanged,
+                // A repeat with no time left: the last attempt's failure is the answer.
+                Err(e) => return Err(last.take().unwrap_or(e)),
+            };
+            let retryable = match exchanged {
+                Exchanged::Answer(status, headers, body) => {
                     if status.is_success() {
                         let token: TokenResponse = serde_json::from_slice(&body)
                             .map_err(|e| ZoomError::InvalidResponse(format!("token: {e}")))?;
@@ -68,11 +74,12 @@ impl ZoomClient {
                         });
                     }
                 }
-                Err(e) => transport_error(&e),
+                Exchanged::Failed { error, .. } => error,
             };
             if attempt >= self.settings.max_retries || !self.backoff().wait(attempt).await {
                 return Err(retryable);
             }
+            last = Some(retryable);
             attempt += 1;
         }
     }
