@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::app::attendance::AttendanceService;
 use crate::app::maintenance::MaintenanceService;
 use crate::app::recordings::RecordingService;
 use crate::app::verify::Verifier;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub licenses: LicenseService,
     pub meetings: MeetingService,
     pub recordings: RecordingService,
+    pub attendance: AttendanceService,
     pub webhooks: WebhookService,
     pub maintenance: MaintenanceService,
 }
@@ -67,6 +69,8 @@ impl AppState {
             RecordingRepo::new(store.clone()),
             zoom.clone(),
         );
+        let attendance =
+            AttendanceService::new(meetings.clone(), RecordingRepo::new(store.clone()));
         let webhooks = WebhookService::new(
             licenses.clone(),
             MeetingRepo::new(store.clone()),
@@ -87,6 +91,7 @@ impl AppState {
             licenses,
             meetings,
             recordings,
+            attendance,
             webhooks,
             maintenance,
         }

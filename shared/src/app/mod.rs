@@ -1,5 +1,6 @@
 //! Use cases: what a request does, over the repositories and the secret store.
 
+pub mod attendance;
 pub mod caches;
 pub mod licenses;
 pub mod maintenance;

@@ -23,8 +23,18 @@ pub struct Attendance {
     pub email: Option<String>,
     #[serde(default)]
     pub sessions: Vec<Session>,
+    /// The Meeting SDK's customer key the participant joined with (the LMS user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<String>,
+    /// Where the sessions came from (`webhook`, `report`); none recorded
+    /// means webhooks (records written before sources were kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     pub version: u64,
 }
+
+pub const FROM_WEBHOOK: &str = "webhook";
+pub const FROM_REPORT: &str = "report";
 
 impl Attendance {
     pub fn new(participant_id: String) -> Self {
@@ -33,8 +43,42 @@ impl Attendance {
             name: None,
             email: None,
             sessions: Vec::new(),
+            customer_key: None,
+            sources: Vec::new(),
             version: 0,
         }
+    }
+
+    /// Where the sessions came from.
+    pub fn sources(&self) -> Vec<String> {
+        if self.sources.is_empty() {
+            vec![FROM_WEBHOOK.to_owned()]
+        } else {
+            self.sources.clone()
+        }
+    }
+
+    /// Notes that `source` saw this participant.
+    pub fn seen_by(&mut self, source: &str) {
+        if !self.sources.iter().any(|s| s == source) {
+            self.sources.push(source.to_owned());
+            self.sources.sort();
+        }
+    }
+
+    /// A whole session as a report lists it; `false` when it was known
+    /// (the same join, or the same leave) and nothing changed.
+    pub fn add_session(&mut self, join: DateTime<Utc>, leave: DateTime<Utc>) -> bool {
+        let known = self
+            .sessions
+            .iter()
+            .any(|s| s.join == Some(join) && s.leave == Some(leave));
+        if known {
+            return false;
+        }
+        self.joined(join);
+        self.left(leave);
+        true
     }
 
     pub fn joined(&mut self, at: DateTime<Utc>) {

@@ -130,9 +130,41 @@ pub struct Meeting {
     /// The booking holding this meeting's slot (its revision).
     #[serde(default)]
     pub booking_rev: u64,
+    /// What happened once it was held (events, reconciliation).
+    #[serde(default, skip_serializing_if = "Held::is_empty")]
+    pub held: Held,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A meeting once held: when Zoom says it started and ended, and how its
+/// attendance was reconciled with Zoom's report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When Zoom's participant report was last read into the attendance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled_at: Option<DateTime<Utc>>,
+    /// Why reconciliation gave up (after retrying for a day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_error: Option<ReconcileError>,
+}
+
+impl Held {
+    pub fn is_empty(&self) -> bool {
+        *self == Held::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileError {
+    pub code: String,
+    pub message: String,
 }
 
 /// The part of a meeting a signature reads (nothing else is decoded).
@@ -157,6 +189,14 @@ impl Meeting {
             end_time: self.end_time(),
             state: super::scheduling::BookingState::Committed,
             expires_at: None,
+        }
+    }
+
+    /// How long it was actually held (started → ended), else as scheduled.
+    pub fn actual_length(&self) -> Duration {
+        match (self.held.started_at, self.held.ended_at) {
+            (Some(start), Some(end)) if end > start => end - start,
+            _ => Duration::minutes(i64::from(self.duration_minutes)),
         }
     }
 

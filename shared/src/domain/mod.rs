@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod license;
 pub mod meeting;
+pub mod people;
 pub mod recording;
 pub mod scheduling;
 pub mod validation;

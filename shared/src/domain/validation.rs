@@ -25,6 +25,8 @@ pub enum Rule {
     OneOf(&'static [&'static str]),
     InvalidIdempotencyKey,
     EndBeforeStart,
+    /// A course matches more meetings than one request reads.
+    TooManyMeetings(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

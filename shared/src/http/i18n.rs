@@ -287,6 +287,10 @@ impl Lang {
                 "must be 1-200 visible ASCII characters",
                 "debe tener de 1 a 200 caracteres ASCII visibles",
             ),
+            Rule::TooManyMeetings(max) => self.pick(
+                format!("matches more than {max} meetings: narrow it with from and to"),
+                format!("abarca más de {max} reuniones: acótelo con from y to"),
+            ),
             Rule::EndBeforeStart => {
                 self.pick("must not be before from", "no puede ser anterior a from")
             }

@@ -41,11 +41,8 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/sync",
             post(sync_recordings),
         )
-        .route(
-            "/v1/academies/{academy_id}/meetings/{meeting_id}/attendance",
-            get(attendance),
-        )
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(super::attendance::routes(state))
 }
 
 /// A meeting id that could exist: anything else is simply not found.
@@ -241,13 +238,4 @@ async fn sync_recordings(
     meeting_path(&academy_id, &meeting_id)?;
     let synced = state.recordings.sync(&academy_id, &meeting_id);
     Ok(axum::Json(views::recordings(&synced.await?)).into_response())
-}
-
-async fn attendance(
-    State(state): State<AppState>,
-    Path((academy_id, meeting_id)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    meeting_path(&academy_id, &meeting_id)?;
-    let people = state.recordings.attendance(&academy_id, &meeting_id);
-    Ok(axum::Json(views::attendance(&people.await?)).into_response())
 }

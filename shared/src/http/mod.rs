@@ -1,8 +1,10 @@
 //! The HTTP edge: one router per function, the layers every router gets,
 //! problem+json errors and the extractors that produce them.
 
+pub mod attendance;
 pub mod auth;
 pub mod check_text;
+pub mod csv;
 pub mod deadline;
 pub mod extract;
 pub mod i18n;

@@ -135,6 +135,11 @@ pub struct MeetingObject {
     pub id: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub uuid: Option<String>,
+    /// `meeting.started` / `meeting.ended`: when the instance started and ended.
+    #[serde(default, deserialize_with = "text")]
+    pub start_time: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub end_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -173,6 +178,9 @@ pub struct ZoomParticipant {
     pub join_time: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub leave_time: Option<String>,
+    /// The Meeting SDK's `customerKey` the participant joined with (ZOOM-2 B).
+    #[serde(default, deserialize_with = "text")]
+    pub customer_key: Option<String>,
 }
 
 /// One entry of Zoom's `recording_files` (webhook and REST alike).
@@ -316,6 +324,16 @@ fn time(text: Option<&str>) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text?)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+impl MeetingObject {
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        time(self.start_time.as_deref())
+    }
+
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        time(self.end_time.as_deref())
+    }
 }
 
 impl ZoomParticipant {

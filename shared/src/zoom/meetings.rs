@@ -326,6 +326,7 @@ mod tests {
             play_passcode: None,
             status: MeetingStatus::Scheduled,
             booking_rev: 1,
+            held: Default::default(),
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),

@@ -84,6 +84,7 @@ fn pending(academy_id: &str, new: &NewMeeting) -> Meeting {
         play_passcode: None,
         status: MeetingStatus::Pending,
         booking_rev: 1,
+        held: Default::default(),
         version: 1,
         created_at: now,
         updated_at: now,

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 mod replay;
 
 use super::licenses::LicenseService;
-use crate::domain::attendance::Attendance;
+use crate::domain::attendance::{Attendance, FROM_WEBHOOK};
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::error::AppError;
 use crate::repo::RepoError;
@@ -233,9 +233,15 @@ impl WebhookService {
     ) -> Result<Vec<Write>, AppError> {
         use MeetingStatus::{Deleted, Ended, Started};
         Ok(match event {
-            ZoomEvent::MeetingStarted(e) => status_change(meeting, Started, &e.payload.object),
-            ZoomEvent::MeetingEnded(e) => status_change(meeting, Ended, &e.payload.object),
-            ZoomEvent::MeetingDeleted(e) => status_change(meeting, Deleted, &e.payload.object),
+            ZoomEvent::MeetingStarted(e) => {
+                status_change(meeting, Started, &e.payload.object, event_time(&e.event_ts))
+            }
+            ZoomEvent::MeetingEnded(e) => {
+                status_change(meeting, Ended, &e.payload.object, event_time(&e.event_ts))
+            }
+            ZoomEvent::MeetingDeleted(e) => {
+                status_change(meeting, Deleted, &e.payload.object, event_time(&e.event_ts))
+            }
             ZoomEvent::ParticipantJoined(e) => {
                 let who = &e.payload.object.participant;
                 self.attendance(meeting_id, who, Presence::Joined).await?
@@ -276,6 +282,10 @@ impl WebhookService {
         if let Some(email) = &who.email {
             attendance.email = Some(email.clone());
         }
+        if let Some(key) = &who.customer_key {
+            attendance.customer_key = Some(key.clone());
+        }
+        attendance.seen_by(FROM_WEBHOOK);
         match presence {
             Presence::Joined => {
                 attendance.joined(who.joined_at().ok_or_else(|| malformed("no join_time"))?)
@@ -296,6 +306,15 @@ enum Presence {
 }
 
 const COMPLETED: &str = "completed";
+
+/// When Zoom sent an event (`event_ts`, ms since the epoch), else now.
+fn event_time(event_ts: &Option<String>) -> chrono::DateTime<Utc> {
+    event_ts
+        .as_deref()
+        .and_then(|ts| ts.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .unwrap_or_else(Utc::now)
+}
 
 /// The Zoom meeting a meeting or recording event is about.
 fn zoom_meeting_id(event: &ZoomEvent) -> Result<String, AppError> {
@@ -328,7 +347,12 @@ fn meeting_writes(current: &Meeting, next: &Meeting) -> Vec<Write> {
 }
 
 /// Statuses only move forward: scheduled → started → ended; deleted is final.
-fn status_change(meeting: &Meeting, target: MeetingStatus, object: &MeetingObject) -> Vec<Write> {
+fn status_change(
+    meeting: &Meeting,
+    target: MeetingStatus,
+    object: &MeetingObject,
+    at: chrono::DateTime<Utc>,
+) -> Vec<Write> {
     use MeetingStatus::*;
     let forward = match target {
         Started => meeting.status == Scheduled,
@@ -345,6 +369,14 @@ fn status_change(meeting: &Meeting, target: MeetingStatus, object: &MeetingObjec
     next.updated_at = Utc::now();
     if let Some(uuid) = &object.uuid {
         next.zoom_uuid = Some(uuid.clone());
+    }
+    match target {
+        Started => next.held.started_at = object.started_at().or(Some(at)),
+        Ended => {
+            next.held.started_at = next.held.started_at.or(object.started_at());
+            next.held.ended_at = object.ended_at().or(Some(at));
+        }
+        _ => {}
     }
     let mut writes = meeting_writes(meeting, &next);
     if target == Deleted {
