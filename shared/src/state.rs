@@ -82,6 +82,7 @@ impl AppState {
             licenses.clone(),
             meetings.clone(),
             webhooks.clone(),
+            attendance.clone(),
         );
         Self {
             config: Arc::new(config),

@@ -6,7 +6,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
+use super::licenses::LicenseService;
 use super::meetings::MeetingService;
+use super::recordings::RecordingService;
+use crate::repo::meetings::MeetingRepo;
+use crate::repo::reconcile::{Reconcile, ReconcileRepo};
+use crate::store::Store;
+use crate::zoom::ZoomClient;
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::domain::people::{Person, people};
 use crate::domain::validation::{FieldError, Rule};
@@ -19,8 +27,13 @@ pub const COURSE_MEETINGS: usize = 200;
 
 #[derive(Clone)]
 pub struct AttendanceService {
-    meetings: MeetingService,
-    recordings: RecordingRepo,
+    pub(super) meetings: MeetingService,
+    pub(super) recordings: RecordingRepo,
+    pub(super) licenses: LicenseService,
+    pub(super) zoom: ZoomClient,
+    pub(super) meeting_repo: MeetingRepo,
+    pub(super) reconciles: ReconcileRepo,
+    pub(super) recording_sync: RecordingService,
 }
 
 /// One meeting's attendance.
@@ -66,11 +79,37 @@ pub fn lms_user_of(key: &str) -> Option<String> {
 }
 
 impl AttendanceService {
-    pub fn new(meetings: MeetingService, recordings: RecordingRepo) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        meetings: MeetingService,
+        licenses: LicenseService,
+        zoom: ZoomClient,
+        recording_sync: RecordingService,
+    ) -> Self {
         Self {
             meetings,
-            recordings,
+            recordings: RecordingRepo::new(store.clone()),
+            licenses,
+            zoom,
+            meeting_repo: MeetingRepo::new(store.clone()),
+            reconciles: ReconcileRepo::new(store),
+            recording_sync,
         }
+    }
+
+    /// The reconciliations due by `now`.
+    pub(crate) async fn due(&self, now: DateTime<Utc>) -> Result<Vec<Reconcile>, AppError> {
+        Ok(self.reconciles.due(now).await?)
+    }
+
+    /// Claims a due reconciliation for the run `claim` until `until`.
+    pub(crate) async fn claim(
+        &self,
+        record: &Reconcile,
+        claim: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        Ok(self.reconciles.claim(record, claim, until).await?)
     }
 
     /// Everyone who attended a meeting, one item per person.

@@ -5,6 +5,7 @@ pub mod caches;
 pub mod licenses;
 pub mod maintenance;
 pub mod meetings;
+pub mod reconcile;
 pub mod recordings;
 pub mod scopes;
 pub mod signature;

@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod license;
 pub mod meeting;
 pub mod people;
+pub mod report_merge;
 pub mod recording;
 pub mod scheduling;
 pub mod validation;

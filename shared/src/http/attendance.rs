@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Value, json};
 
@@ -27,6 +27,10 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}/attendance",
             get(meeting),
         )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/attendance/sync",
+            post(sync),
+        )
         .route("/v1/academies/{academy_id}/attendance", get(course))
         .with_state(state)
 }
@@ -38,6 +42,17 @@ async fn meeting(
 ) -> Result<Response, AppError> {
     meeting_path(&academy_id, &meeting_id)?;
     let attended = state.attendance.meeting(&academy_id, &meeting_id).await?;
+    Ok(render_meeting(&attended, &headers))
+}
+
+/// Reads Zoom's participant report now, merges it, answers the attendance.
+async fn sync(
+    State(state): State<AppState>,
+    Path((academy_id, meeting_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    meeting_path(&academy_id, &meeting_id)?;
+    let attended = state.attendance.sync(&academy_id, &meeting_id).await?;
     Ok(render_meeting(&attended, &headers))
 }
 

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod licenses;
 pub mod meetings;
 pub mod paging;
+pub mod reconcile;
 pub mod recordings;
 pub mod repairs;
 pub mod schedule;

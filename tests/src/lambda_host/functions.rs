@@ -105,6 +105,7 @@ impl FunctionSpec {
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/recordings"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/recordings/sync"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance"),
+                lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance/sync"),
                 lms("/v1/academies/{academyId}/attendance"),
             ],
             ..Self::named("meetings", Duration::from_secs(29), 256)

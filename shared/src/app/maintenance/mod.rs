@@ -6,12 +6,14 @@
 //!
 //! - [`run`]: one run over the open repair records
 //! - [`status`]: the last run and what is pending
+//! - reconciliations of ended meetings with Zoom's reports (`app/reconcile.rs`)
 
 mod run;
 mod status;
 
 use std::sync::Arc;
 
+use super::attendance::AttendanceService;
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::webhooks::WebhookService;
@@ -28,6 +30,7 @@ pub struct MaintenanceService {
     licenses: LicenseService,
     meetings: MeetingService,
     webhooks: WebhookService,
+    attendance: AttendanceService,
 }
 
 impl MaintenanceService {
@@ -36,6 +39,7 @@ impl MaintenanceService {
         licenses: LicenseService,
         meetings: MeetingService,
         webhooks: WebhookService,
+        attendance: AttendanceService,
     ) -> Self {
         Self {
             repairs: RepairRepo::new(store.clone()),
@@ -43,6 +47,7 @@ impl MaintenanceService {
             licenses,
             meetings,
             webhooks,
+            attendance,
         }
     }
 }

@@ -51,7 +51,11 @@ impl MaintenanceService {
         let started = Instant::now();
         let mut report = RunReport::default();
         let skew = now - Utc::now();
-        deadline::keeping(STATUS_RESERVE, self.resolve_open(&mut report, skew)).await;
+        let work = async {
+            self.resolve_open(&mut report, skew).await;
+            self.reconcile_due(&mut report, skew).await;
+        };
+        deadline::keeping(STATUS_RESERVE, work).await;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         let last = LastRun {
             last_run_at: Some(Utc::now()),
@@ -98,6 +102,38 @@ impl MaintenanceService {
                     tracing::warn!(repair = %record.repair.id(), attempts = record.attempts + 1, error = %e, "a repair could not be resolved; next run tries again");
                     report.left += 1;
                     report.errors.push(format!("{}: {e}", record.repair.id()));
+                }
+            }
+        }
+    }
+
+    /// The reconciliations of ended meetings that are due, each claimed first.
+    async fn reconcile_due(&self, report: &mut RunReport, skew: Duration) {
+        let now = Utc::now() + skew;
+        let due = match self.attendance.due(now).await {
+            Ok(due) => due,
+            Err(e) => {
+                report.errors.push(format!("reading reconciliations: {e}"));
+                return;
+            }
+        };
+        let claim = format!("run_{}", ulid::Ulid::new().to_string().to_lowercase());
+        for record in due {
+            if record.is_claimed(now) || deadline::budget(std::time::Duration::MAX).is_none() {
+                report.left += 1;
+                continue;
+            }
+            let resolved = match self.attendance.claim(&record, &claim, now + LEASE).await {
+                Ok(true) => self.attendance.resolve_due(&record, &claim, now).await,
+                Ok(false) => Ok(Resolved::NotYet),
+                Err(e) => Err(e),
+            };
+            match resolved {
+                Ok(Resolved::Done) => report.resolved += 1,
+                Ok(Resolved::NotYet) => report.left += 1,
+                Err(e) => {
+                    report.left += 1;
+                    report.errors.push(format!("reconcile {}: {e}", record.meeting_id));
                 }
             }
         }

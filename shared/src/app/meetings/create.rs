@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::idempotency::{Begin, IdempotencyRepo};
 use crate::repo::meetings::{meeting_item, put_meeting, put_zoom_index, status_is};
+use crate::repo::reconcile::schedule_reconcile;
 use crate::repo::repairs::{RepairRecord, close_repair, open_repair};
 use crate::store::{StoreError, Write};
 use crate::zoom::ZoomError;
@@ -297,6 +298,9 @@ impl MeetingService {
         }
         let repair = create_repair(&meeting.academy_id, &meeting.license_id, booking);
         writes.push(close_repair(&repair));
+        // Once it ended, its attendance is reconciled with Zoom's report.
+        let academy = &scheduled.academy_id;
+        writes.push(schedule_reconcile(academy, &scheduled.meeting_id, scheduled.end_time()));
         self.meetings.write(writes).await.map_err(store_error)?;
         self.caches.committed(&scheduled.license_id, booking);
         tracing::info!(meeting_id = %scheduled.meeting_id, license_id = %scheduled.license_id, "meeting created");

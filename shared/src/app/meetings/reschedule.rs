@@ -17,6 +17,7 @@ use crate::domain::scheduling::Booking;
 use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{delete_calendar, put_calendar, put_meeting};
+use crate::repo::reconcile::schedule_reconcile;
 use crate::repo::repairs::{Repair, RepairRecord, close_repair, open_repair};
 use crate::repo::schedule::{booking_key, remove_booking};
 use crate::store::{StoreError, Write};
@@ -166,6 +167,7 @@ impl MeetingService {
             writes.push(delete_calendar(current));
         }
         writes.push(close_repair(&repair));
+        writes.push(schedule_reconcile(&next.academy_id, &next.meeting_id, next.end_time()));
         let committed = self.meetings.write(writes);
         match deadline::keeping(UNDO_RESERVE, committed).await {
             Ok(()) => Ok(next),
