@@ -23,6 +23,10 @@ pub const ALL_SCOPES: &[&str] = &[
     "user:read:user:admin",
     "user:read:token:admin",
     "cloud_recording:read:list_recording_files:admin",
+    "report:read:list_meeting_participants:admin",
+    // Webhook events (ZOOM.md §4): participant and recording events.
+    "meeting:read:participant:admin",
+    "cloud_recording:read:recording:admin",
 ];
 
 /// Credentials of the emulator's test account (what `license_body`s use).

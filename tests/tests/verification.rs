@@ -1,5 +1,6 @@
 //! License verification against the Zoom emulator: every check outcome, in
-//! English and Spanish, through the HTTP API of `lms-zoom-local`.
+//! English and Spanish, through the HTTP API of `lms-zoom-local`, down to
+//! what will not arrive from Zoom (participant report, webhook events).
 
 use lms_zoom_tests::{
     ACCOUNT_ID, Backend, CLIENT_ID, CLIENT_SECRET, HOST_EMAIL, HOST_ID, TestServer, test_account,
@@ -105,6 +106,9 @@ async fn a_correct_license_passes_every_check() {
         "scopes",
         "host_user",
         "host_plan",
+        "attendance_report",
+        "participant_events",
+        "recording_events",
         "sdk_credentials",
         "webhook",
     ]
@@ -157,7 +161,14 @@ async fn each_credential_mistake_has_its_own_code() {
         let license = create(&server, b, "en").await;
         assert_eq!(license["status"], "invalid", "{code}");
         assert_eq!(outcome(&license, "credentials"), is("fail", code));
-        for skipped in ["scopes", "host_user", "host_plan"] {
+        for skipped in [
+            "scopes",
+            "host_user",
+            "host_plan",
+            "attendance_report",
+            "participant_events",
+            "recording_events",
+        ] {
             assert_eq!(outcome(&license, skipped).0, "skip", "{code}: {skipped}");
         }
         // Local checks still run.
@@ -216,12 +227,90 @@ async fn classic_scopes_satisfy_the_scope_check() {
             "meeting:read:admin",
             "user:read:admin",
             "recording:read:admin",
+            "report:read:admin",
         ])
         .with_user(User::licensed(HOST_ID, HOST_EMAIL));
     let server = server_with(vec![classic]).await;
     let license = create(&server, body(json!({})), "en").await;
     assert_eq!(outcome(&license, "scopes"), is("pass", "ok"));
+    assert_eq!(outcome(&license, "attendance_report"), is("pass", "ok"));
+    // No document names the classic scopes of webhook events: not judged.
+    for events in ["participant_events", "recording_events"] {
+        assert_eq!(outcome(&license, events), is("skip", "classic_scopes"));
+    }
+    assert_eq!(license["verification"]["missingScopes"], json!([]));
     assert_eq!(license["status"], "verified");
+}
+
+#[tokio::test]
+async fn what_will_not_arrive_from_zoom_is_named() {
+    // Everything to schedule, nothing for the report or the events.
+    let granted: Vec<&str> = lms_zoom_tests::ALL_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| {
+            !s.starts_with("report:")
+                && *s != "meeting:read:participant:admin"
+                && *s != "cloud_recording:read:recording:admin"
+        })
+        .collect();
+    let account = Account::new(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET)
+        .with_scopes(&granted)
+        .with_user(User::licensed(HOST_ID, HOST_EMAIL));
+    let server = server_with(vec![account]).await;
+    let en = create(&server, body(json!({"name": "en"})), "en").await;
+    assert_eq!(en["status"], "verified", "warnings only");
+    assert_eq!(
+        outcome(&en, "scopes"),
+        is("warn", "optional_scopes_missing")
+    );
+    assert_eq!(
+        outcome(&en, "attendance_report"),
+        is("warn", "report_scope_missing")
+    );
+    assert_eq!(
+        outcome(&en, "participant_events"),
+        is("warn", "participant_event_scope_missing")
+    );
+    assert_eq!(
+        outcome(&en, "recording_events"),
+        is("warn", "recording_event_scope_missing")
+    );
+    assert_eq!(
+        en["verification"]["missingScopes"],
+        json!([
+            "report:read:list_meeting_participants:admin",
+            "meeting:read:participant:admin",
+            "cloud_recording:read:recording:admin"
+        ])
+    );
+    let message =
+        |license: &Value, name: &str| check(license, name)["message"].as_str().unwrap().to_owned();
+    let report = message(&en, "attendance_report");
+    assert!(
+        report.contains("will not be reconciled")
+            && report.contains("report:read:list_meeting_participants:admin")
+            && report.contains("report:read:admin"),
+        "{report}"
+    );
+    let participants = message(&en, "participant_events");
+    assert!(
+        participants.contains("will not arrive")
+            && participants.contains("meeting.participant_joined")
+            && participants.contains("meeting:read:participant:admin"),
+        "{participants}"
+    );
+    let recordings = message(&en, "recording_events");
+    assert!(
+        recordings.contains("recording.completed")
+            && recordings.contains("cloud_recording:read:recording:admin"),
+        "{recordings}"
+    );
+
+    let es = create(&server, body(json!({"name": "es"})), "es").await;
+    assert!(message(&es, "attendance_report").contains("no se conciliará"));
+    assert!(message(&es, "participant_events").contains("No llegarán"));
+    assert!(message(&es, "recording_events").contains("No llegarán"));
 }
 
 #[tokio::test]
@@ -273,6 +362,10 @@ async fn missing_scopes_are_named() {
         outcome(&license, "scopes"),
         is("warn", "optional_scopes_missing")
     );
+    assert_eq!(
+        outcome(&license, "attendance_report"),
+        is("warn", "report_scope_missing")
+    );
 
     let no_user_scope = Account::new(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET)
         .with_scopes(&["meeting:write:meeting:admin"])
@@ -296,6 +389,17 @@ async fn host_user_outcomes() {
     .await;
     assert_eq!(basic["status"], "verified");
     assert_eq!(outcome(&basic, "host_plan"), is("warn", "basic_plan"));
+    // Zoom's participant report is for paid plans only.
+    assert_eq!(
+        outcome(&basic, "attendance_report"),
+        is("warn", "report_needs_paid_plan")
+    );
+    assert!(
+        check(&basic, "attendance_report")["message"]
+            .as_str()
+            .unwrap()
+            .contains("only on paid plans")
+    );
     assert!(
         check(&basic, "host_plan")["message"]
             .as_str()

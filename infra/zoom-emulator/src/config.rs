@@ -15,7 +15,8 @@ pub const DEMO_HOST_ID: &str = "demo-teacher";
 pub const DEMO_BASIC_ID: &str = "demo-basic";
 
 /// Every granular scope lms-zoom needs (meetings, users, ZAK, recordings,
-/// archives, webhook events); granted to the demo account.
+/// archives, the participant report, webhook events); granted to the demo
+/// account.
 pub const DEMO_SCOPES: &[&str] = &[
     "meeting:write:meeting:admin",
     "meeting:read:meeting:admin",
@@ -24,6 +25,7 @@ pub const DEMO_SCOPES: &[&str] = &[
     "meeting:read:list_meetings:admin",
     "meeting:update:status:admin",
     "meeting:read:participant:admin",
+    "report:read:list_meeting_participants:admin",
     "user:read:user:admin",
     "user:read:token:admin",
     "user:read:zak:admin",

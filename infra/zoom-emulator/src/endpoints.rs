@@ -12,7 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::scopes::ScopeRule;
 use crate::state::Shared;
-use crate::{meeting_list, meetings, oauth, recordings, users};
+use crate::{meeting_list, meetings, oauth, recordings, report, users};
 
 /// One endpoint: how it is reached, what it accepts, who answers it.
 pub(crate) struct Declaration {
@@ -119,6 +119,10 @@ endpoints! {
             "cloud_recording:read:list_recording_files:master",
         ],
         classic ["recording:read", "recording:read:admin"];
+    /// The participant report of an ended meeting instance (ZOOM-2.md A).
+    ParticipantsReport: GET "/v2/report/meetings/{meeting_id}/participants" => report::participants,
+        granular ["report:read:list_meeting_participants:admin"],
+        classic ["report:read:admin"];
 }
 
 #[cfg(test)]

@@ -150,12 +150,16 @@ fn participant_object(
         object.insert("leave_reason".into(), reason.into());
     }
     object.insert("email".into(), participant.email.clone().into());
+    if let Some(key) = &participant.customer_key {
+        object.insert("customer_key".into(), key.clone().into());
+    }
     Value::Object(object)
 }
 
 /// `meeting.participant_joined` at `join_time`. The participant's in-meeting
 /// `id`, `registrant_id` and `participant_user_id` are left out (optional in
-/// Zoom's types); `participant_uuid` only when the participant has one.
+/// Zoom's types); `participant_uuid` and `customer_key` (ZOOM-2.md B) only
+/// when the participant has one.
 pub fn participant_joined(
     meeting: &MeetingInstance,
     participant: &Participant,

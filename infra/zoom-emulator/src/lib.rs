@@ -1,9 +1,11 @@
 //! A stand-in for Zoom, for tests and demos: Server-to-Server OAuth and the
-//! REST endpoints lms-zoom calls (users, ZAK, meetings, recordings), with
-//! Zoom's real paths, status codes, JSON shapes and error bodies (see
-//! `shared/ZOOM.md`), plus fault injection, a signed-webhook sender and
-//! Zoom's webhook events ([`events`]), down to a created meeting's whole
-//! lifecycle ([`Emulator::emit_lifecycle`]).
+//! REST endpoints lms-zoom calls (users, ZAK, meetings, recordings, the
+//! participant report), with Zoom's real paths, status codes, JSON shapes and
+//! error bodies (see `shared/ZOOM.md`, `shared/ZOOM-2.md`), plus fault
+//! injection, a signed-webhook sender and Zoom's webhook events ([`events`]),
+//! down to a created meeting's whole lifecycle ([`Emulator::emit_lifecycle`],
+//! or only chosen deliveries of it with [`Emulator::emit_lifecycle_filtered`]),
+//! after which the participant report lists the instance's sessions.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -31,8 +33,10 @@ mod meeting_list;
 mod meeting_model;
 mod meetings;
 mod oauth;
+mod participant;
 mod recordings;
 mod reply;
+mod report;
 mod router;
 mod scopes;
 mod server;
@@ -48,5 +52,6 @@ pub use daily_limit::DAILY_CREATE_UPDATE_LIMIT;
 pub use emulator::Emulator;
 pub use endpoints::Endpoint;
 pub use faults::{Fault, FaultKind};
-pub use lifecycle::{Lifecycle, Participant, Session};
+pub use lifecycle::{Lifecycle, Session};
+pub use participant::Participant;
 pub use scopes::MISSING_SCOPES_CODE;

@@ -1,6 +1,7 @@
 //! A meeting's whole life as Zoom's webhooks tell it: started, participants
 //! joining and leaving, ended, and the cloud recording, which is also
-//! registered for `GET /meetings/{id}/recordings`.
+//! registered for `GET /meetings/{id}/recordings`; the ended instance and its
+//! sessions are registered for `GET /report/meetings/{id}/participants`.
 
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use serde_json::{Value, json};
 use crate::emulator::Emulator;
 use crate::events::{self, MeetingInstance};
 use crate::ids;
+use crate::participant::Participant;
 use crate::recordings::{self, Recording};
+use crate::report::{self, EndedInstance, Segment};
 use crate::state::Shared;
 use crate::webhook;
 
@@ -20,42 +23,6 @@ const RECORDING_DELAY_MINUTES: i64 = 5;
 /// Bytes per second of the lifecycle recording's MP4 and M4A files.
 const MP4_BYTES_PER_SECOND: u64 = 40_000;
 const M4A_BYTES_PER_SECOND: u64 = 4_000;
-
-/// Someone in a meeting, as participant events name them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Participant {
-    /// Zoom's `participant.user_id`.
-    pub user_id: String,
-    /// `participant.participant_uuid`; left out of the events when `None`.
-    pub participant_uuid: Option<String>,
-    pub user_name: String,
-    pub email: String,
-}
-
-impl Participant {
-    /// A participant with a fresh `participant_uuid`.
-    pub fn new(
-        user_id: impl Into<String>,
-        user_name: impl Into<String>,
-        email: impl Into<String>,
-    ) -> Self {
-        Self {
-            user_id: user_id.into(),
-            participant_uuid: Some(ids::participant_uuid()),
-            user_name: user_name.into(),
-            email: email.into(),
-        }
-    }
-
-    /// The same participant without a `participant_uuid` (optional in Zoom's
-    /// events).
-    pub fn without_uuid(self) -> Self {
-        Self {
-            participant_uuid: None,
-            ..self
-        }
-    }
-}
 
 /// One stay of a participant in the meeting; a rejoin is a second session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +136,31 @@ fn leave_reason(participant: &Participant, leave_offset: Duration, end: Duration
     }
 }
 
+/// The instance as its participant report lists it: a row per session.
+fn ended_instance(
+    account: usize,
+    instance: &MeetingInstance,
+    lifecycle: &Lifecycle,
+) -> EndedInstance {
+    let start = instance.start_time;
+    let segments = lifecycle
+        .sessions
+        .iter()
+        .map(|session| Segment {
+            participant: session.participant.clone(),
+            join: start + chrono_duration(session.join_offset),
+            leave: start + chrono_duration(session.leave_offset),
+        })
+        .collect();
+    EndedInstance {
+        account,
+        meeting_id: instance.id,
+        uuid: instance.uuid.clone(),
+        host_id: instance.host_id.clone(),
+        segments,
+    }
+}
+
 /// Where an event goes among those at the same instant: leaves first, then
 /// joins, then the leaves of sessions that began at that instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -207,6 +199,10 @@ impl Emulator {
     /// Participants leaving at `lifecycle.duration` get the leave reason
     /// `Host ended the meeting.`, others `<user_name> left the meeting.`.
     ///
+    /// The instance is registered as ended, so `GET /report/meetings/{id or
+    /// uuid}/participants` lists its sessions, one row each (replacing an
+    /// earlier registration of this instance).
+    ///
     /// # Panics
     /// If no meeting has this id, or a session leaves before it joins or
     /// after the meeting ends.
@@ -221,6 +217,7 @@ impl Emulator {
         let instance = meeting.instance(shared);
         let account = meeting.account;
         let end = instance.start_time + chrono_duration(lifecycle.duration);
+        let ended = ended_instance(account, &instance, lifecycle);
 
         let mut out = Vec::with_capacity(2 * lifecycle.sessions.len() + 3);
         out.push(events::meeting_started(&instance));
@@ -240,6 +237,7 @@ impl Emulator {
             ));
             state.recordings.push(recording);
         }
+        report::record(&mut state, ended);
         out
     }
 
@@ -253,12 +251,26 @@ impl Emulator {
         url: &str,
         secret: &str,
     ) -> reqwest::Result<Vec<u16>> {
+        let delivered = self
+            .emit_lifecycle_filtered(meeting_id, lifecycle, url, secret, |_| true)
+            .await?;
+        Ok(delivered.into_iter().flatten().collect())
+    }
+
+    /// Like [`Emulator::emit_lifecycle`], delivering only the events `deliver`
+    /// accepts (as when Zoom gives up on a webhook): one entry per event of
+    /// [`Emulator::lifecycle_events`], in order, the HTTP status of a
+    /// delivered one, `None` for one dropped. The meeting ends (and its
+    /// report and recording are registered) whatever was delivered.
+    pub async fn emit_lifecycle_filtered(
+        &self,
+        meeting_id: &str,
+        lifecycle: &Lifecycle,
+        url: &str,
+        secret: &str,
+        deliver: impl FnMut(&Value) -> bool,
+    ) -> reqwest::Result<Vec<Option<u16>>> {
         let events = self.lifecycle_events(meeting_id, lifecycle);
-        let mut statuses = Vec::with_capacity(events.len());
-        for event in &events {
-            let response = webhook::send(url, secret, event).await?;
-            statuses.push(response.status().as_u16());
-        }
-        Ok(statuses)
+        webhook::send_where(url, secret, &events, deliver).await
     }
 }

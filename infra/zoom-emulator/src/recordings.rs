@@ -99,7 +99,7 @@ pub(crate) async fn get(
 /// Decodes the raw path segment: once (the router's job on Zoom), and once
 /// more if it still holds `%` (double encoding). A once-decoded value that
 /// starts with `/` or holds `//` was not double-encoded: `None`.
-fn decode_meeting_key(raw: &str) -> Option<String> {
+pub(crate) fn decode_meeting_key(raw: &str) -> Option<String> {
     let once = percent_decode_str(raw).decode_utf8().ok()?.into_owned();
     if once.contains('%') {
         return Some(percent_decode_str(&once).decode_utf8().ok()?.into_owned());

@@ -1,6 +1,6 @@
 //! The emulator's shared state: configuration plus everything requests change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use crate::endpoints::Endpoint;
 use crate::faults::Fault;
 use crate::meeting_model::Meeting;
 use crate::recordings::Recording;
+use crate::report::{EndedInstance, ReportCursor};
 
 /// First meeting id handed out (11 digits, above `u32::MAX`).
 pub(crate) const FIRST_MEETING_ID: u64 = 81_234_567_890;
@@ -56,6 +57,11 @@ pub(crate) struct State {
     /// Seeded recordings, oldest first.
     pub recordings: Vec<Recording>,
     pub cursors: HashMap<String, PageCursor>,
+    /// Ended meeting instances (the participant report's source), oldest first.
+    pub ended: Vec<EndedInstance>,
+    /// Meetings whose reports answer as if not ended yet.
+    pub withheld_reports: HashSet<u64>,
+    pub report_cursors: HashMap<String, ReportCursor>,
     /// Every access token and user token (ZAK) handed out, for secret scans.
     pub issued: Vec<String>,
 }

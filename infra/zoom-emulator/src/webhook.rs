@@ -40,6 +40,27 @@ pub async fn send(
     send_raw(url, secret, body).await
 }
 
+/// Sends each of `events` that `deliver` accepts, in order, with [`send`]:
+/// one entry per event, the HTTP status of a delivered one, `None` for one
+/// left out. Stops at the first request that gets no answer.
+pub async fn send_where(
+    url: &str,
+    secret: &str,
+    events: &[serde_json::Value],
+    mut deliver: impl FnMut(&serde_json::Value) -> bool,
+) -> reqwest::Result<Vec<Option<u16>>> {
+    let mut statuses = Vec::with_capacity(events.len());
+    for event in events {
+        let status = if deliver(event) {
+            Some(send(url, secret, event).await?.status().as_u16())
+        } else {
+            None
+        };
+        statuses.push(status);
+    }
+    Ok(statuses)
+}
+
 /// Like [`send`], for a body given as bytes (signed and sent unchanged).
 pub async fn send_raw(
     url: &str,

@@ -602,3 +602,92 @@ fn participants_get_distinct_uuids_unless_told_not_to() {
     assert_eq!(bare.participant_uuid, None);
     assert_eq!((bare.user_id, bare.user_name), (a.user_id, a.user_name));
 }
+
+#[tokio::test]
+async fn chosen_deliveries_can_be_dropped_and_the_meeting_still_ends() {
+    let zoom = demo().await;
+    let token = demo_token(&zoom).await;
+    let id = create_meeting(&zoom, &token, "Perdidos").await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let ana = Participant::new("16778240", "Ana Alumna", "").with_customer_key("lms-ana");
+    let ana_phone = ana.on_another_device("16778250");
+    let line = Participant::phone("16778260", "+54 11 5555 0000");
+    let lifecycle = Lifecycle {
+        sessions: vec![
+            Session::new(&ana, minutes(0), minutes(20)),
+            Session::new(&ana_phone, minutes(10), minutes(30)),
+            Session::new(&line, minutes(5), minutes(15)),
+        ],
+        duration: minutes(30),
+        with_recording: false,
+    };
+    // Zoom gave up on Ana's phone leaving and on the end of the meeting.
+    let dropped = |e: &Value| {
+        let participant = &e["payload"]["object"]["participant"];
+        (e["event"] == "meeting.participant_left" && participant["user_id"] == "16778250")
+            || e["event"] == "meeting.ended"
+    };
+    let statuses = zoom
+        .emit_lifecycle_filtered(&id.to_string(), &lifecycle, &receiver.url, SECRET, |e| {
+            !dropped(e)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses,
+        [
+            Some(200),
+            Some(200),
+            Some(200),
+            Some(200),
+            Some(200),
+            Some(200),
+            None,
+            None
+        ]
+    );
+    let received: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|(_, body)| serde_json::from_slice(body).unwrap())
+        .collect();
+    assert_eq!(received.len(), 6);
+    assert!(!received.iter().any(dropped));
+    let keys: Vec<(&str, &Value)> = received
+        .iter()
+        .filter(|e| e["event"] != "meeting.started")
+        .map(|e| {
+            let p = &e["payload"]["object"]["participant"];
+            (p["user_id"].as_str().unwrap(), &p["customer_key"])
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("16778240", &json!("lms-ana")),
+            ("16778260", &Value::Null),
+            ("16778250", &json!("lms-ana")),
+            ("16778260", &Value::Null),
+            ("16778240", &json!("lms-ana")),
+        ]
+    );
+    let phone = &received[2]["payload"]["object"]["participant"];
+    assert_eq!(
+        (&phone["user_name"], &phone["email"]),
+        (&json!("+54 11 5555 0000"), &json!(""))
+    );
+    assert_ne!(
+        received[3]["payload"]["object"]["participant"]["participant_uuid"],
+        received[1]["payload"]["object"]["participant"]["participant_uuid"],
+        "another device, another participant"
+    );
+    // The report has every stay, the undelivered ones included.
+    let (status, report) = get(
+        &zoom,
+        &token,
+        &format!("/report/meetings/{id}/participants"),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["total_records"], 3);
+}

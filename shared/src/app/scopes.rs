@@ -50,15 +50,23 @@ mod tests {
         ]);
         let (check, missing) = check_scopes(&granular);
         assert_eq!(check.status, CheckStatus::Warn);
-        assert_eq!(missing, vec!["meeting:read:list_meetings:admin"]);
+        assert_eq!(
+            missing,
+            vec![
+                "meeting:read:list_meetings:admin",
+                "report:read:list_meeting_participants:admin"
+            ]
+        );
         let mut granular = granular;
         granular.push("meeting:read:list_meetings:admin".into());
+        granular.push("report:read:list_meeting_participants:admin".into());
         assert_eq!(check_scopes(&granular).0.status, CheckStatus::Pass);
         let classic = scopes(&[
             "meeting:write:admin",
             "meeting:read:admin",
             "user:read:admin",
             "recording:read:admin",
+            "report:read:admin",
         ]);
         let (check, missing) = check_scopes(&classic);
         assert_eq!(check.status, CheckStatus::Pass, "{missing:?}");
@@ -91,7 +99,8 @@ mod tests {
             missing,
             vec![
                 "user:read:token:admin",
-                "cloud_recording:read:list_recording_files:admin"
+                "cloud_recording:read:list_recording_files:admin",
+                "report:read:list_meeting_participants:admin"
             ]
         );
     }

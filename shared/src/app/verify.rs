@@ -1,9 +1,11 @@
 //! Verifies a license against Zoom: credentials, scopes, host user and plan,
-//! SDK credentials, webhook secret. Every outcome becomes a check with a code
-//! an admin can act on; nothing here fails the request.
+//! what will arrive from Zoom (participant report, participant and recording
+//! events), SDK credentials, webhook secret. Every outcome becomes a check
+//! with a code an admin can act on; nothing here fails the request.
 
 use chrono::Utc;
 
+use super::arrivals::{self, arrival_checks};
 use super::scopes::{can_read_users, check_scopes};
 use crate::domain::license::{DEFAULT_HOST_USER, License};
 use crate::domain::verification::{Check, CheckStatus, Verification, VerifiedUser};
@@ -101,7 +103,7 @@ impl Verifier {
 
     pub async fn verify(&self, license: &License, secrets: &LicenseSecrets) -> Verification {
         let creds = credentials(license, secrets);
-        let mut checks = Vec::with_capacity(6);
+        let mut checks = Vec::with_capacity(9);
         let mut granted = Vec::new();
         let mut missing = Vec::new();
         let mut zoom_user = None;
@@ -112,6 +114,7 @@ impl Verifier {
                 for name in ["scopes", "host_user", "host_plan"] {
                     checks.push(skipped(name));
                 }
+                checks.extend(arrivals::skipped());
             }
             Ok(token) => {
                 checks.push(Check::new("credentials", CheckStatus::Pass, "ok"));
@@ -124,6 +127,12 @@ impl Verifier {
                     .await;
                 checks.push(host);
                 checks.push(plan);
+                let host_basic = zoom_user
+                    .as_ref()
+                    .is_some_and(|u| u.plan == UserPlan::Basic.label());
+                let (arrivals, events_missing) = arrival_checks(&granted, host_basic);
+                checks.extend(arrivals);
+                missing.extend(events_missing);
             }
         }
         checks.push(sdk_check(license, secrets));

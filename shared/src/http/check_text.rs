@@ -32,6 +32,9 @@ pub fn message(lang: Lang, check: &Check) -> String {
         ("scopes", _) => scopes(check),
         ("host_user", _) => host_user(check),
         ("host_plan", _) => host_plan(check),
+        ("attendance_report", _) => attendance_report(check),
+        ("participant_events", _) => participant_events(check),
+        ("recording_events", _) => recording_events(check),
         ("sdk_credentials", _) => sdk_credentials(check),
         ("webhook", _) => webhook(check),
         _ => unknown(check),
@@ -95,11 +98,11 @@ fn scopes(check: &Check) -> (String, String) {
         ),
         "optional_scopes_missing" => (
             format!(
-                "Classes can be scheduled, but some features need more scopes: {} (host start with ZAK, recordings, keeping a class whose creation Zoom confirmed too late). Add them in {S2S_APP_EN} → Scopes → + Add Scopes.",
+                "Classes can be scheduled, but some features need more scopes: {} (host start with ZAK, recordings, attendance from Zoom's report, keeping a class whose creation Zoom confirmed too late). Add them in {S2S_APP_EN} → Scopes → + Add Scopes.",
                 param(check, "scopes")
             ),
             format!(
-                "Se pueden programar clases, pero algunas funciones necesitan más scopes: {} (inicio como anfitrión con ZAK, grabaciones, conservar una clase cuya creación Zoom confirmó tarde). Agréguelos en {S2S_APP_ES} → Scopes → + Add Scopes.",
+                "Se pueden programar clases, pero algunas funciones necesitan más scopes: {} (inicio como anfitrión con ZAK, grabaciones, asistencia desde el informe de Zoom, conservar una clase cuya creación Zoom confirmó tarde). Agréguelos en {S2S_APP_ES} → Scopes → + Add Scopes.",
                 param(check, "scopes")
             ),
         ),
@@ -154,6 +157,92 @@ fn host_plan(check: &Check) -> (String, String) {
             "Zoom did not say which plan the host has.".into(),
             "Zoom no indicó qué plan tiene el anfitrión.".into(),
         ),
+    }
+}
+
+fn attendance_report(check: &Check) -> (String, String) {
+    match check.code.as_str() {
+        "ok" => (
+            "After each class, attendance is also read from Zoom's participant report, filling in what webhooks missed.".into(),
+            "Después de cada clase la asistencia también se lee del informe de participantes de Zoom, que completa lo que no llegó por webhooks.".into(),
+        ),
+        "report_scope_missing" => (
+            format!(
+                "Attendance will not be reconciled from Zoom's participant report: the app lacks {} (apps on classic scopes: {}). Joins and leaves whose webhooks Zoom drops stay missing. Add it in {S2S_APP_EN} → Scopes → + Add Scopes.",
+                param(check, "scope"),
+                param(check, "classicScope")
+            ),
+            format!(
+                "La asistencia no se conciliará con el informe de participantes de Zoom: a la app le falta {} (apps con scopes clásicos: {}). Las entradas y salidas cuyos webhooks Zoom pierda seguirán faltando. Agréguelo en {S2S_APP_ES} → Scopes → + Add Scopes.",
+                param(check, "scope"),
+                param(check, "classicScope")
+            ),
+        ),
+        "report_needs_paid_plan" => (
+            "Zoom offers the participant report only on paid plans and the host is on Basic: attendance will not be reconciled from it and comes only from webhooks. Assign a license to the host in Zoom, or choose a licensed host.".into(),
+            "Zoom ofrece el informe de participantes solo en planes pagos y el anfitrión tiene plan Basic: la asistencia no se conciliará con él y llegará solo por webhooks. Asigne una licencia al anfitrión en Zoom o elija un anfitrión con licencia.".into(),
+        ),
+        _ => unknown(check),
+    }
+}
+
+/// What a classic-scope app is told about an event check (`what`: en, es).
+fn classic_events(what: (&str, &str)) -> (String, String) {
+    (
+        format!(
+            "The app uses classic scopes, and Zoom's documentation names no classic scope for {}, so this was not checked. If Zoom marks such an event as not allowed for the app under Feature → Event Subscriptions, add the scope it names.",
+            what.0
+        ),
+        format!(
+            "La app usa scopes clásicos y la documentación de Zoom no nombra ningún scope clásico para {}, así que no se comprobó. Si Zoom marca uno de esos eventos como no permitido para la app en Feature → Event Subscriptions, agregue el scope que indique.",
+            what.1
+        ),
+    )
+}
+
+fn participant_events(check: &Check) -> (String, String) {
+    match check.code.as_str() {
+        "ok" => (
+            "Zoom may send this app participant join and leave events.".into(),
+            "Zoom puede enviar a esta app los eventos de entrada y salida de participantes.".into(),
+        ),
+        "participant_event_scope_missing" => (
+            format!(
+                "Participant join and leave events ({}) will not arrive: Zoom does not allow them without {}. Attendance then comes only from Zoom's participant report, after the class. Add the scope in {S2S_APP_EN} → Scopes → + Add Scopes.",
+                param(check, "events"),
+                param(check, "scope")
+            ),
+            format!(
+                "No llegarán los eventos de entrada y salida de participantes ({}): Zoom no los permite sin {}. La asistencia vendrá entonces solo del informe de participantes de Zoom, después de la clase. Agregue el scope en {S2S_APP_ES} → Scopes → + Add Scopes.",
+                param(check, "events"),
+                param(check, "scope")
+            ),
+        ),
+        "classic_scopes" => classic_events(("participant events", "los eventos de participantes")),
+        _ => unknown(check),
+    }
+}
+
+fn recording_events(check: &Check) -> (String, String) {
+    match check.code.as_str() {
+        "ok" => (
+            "Zoom may send this app recording events.".into(),
+            "Zoom puede enviar a esta app los eventos de grabaciones.".into(),
+        ),
+        "recording_event_scope_missing" => (
+            format!(
+                "Recording events ({}) will not arrive: Zoom does not allow them without {}. Recordings are then found only when lms-zoom asks Zoom for them (Sync recordings). Add the scope in {S2S_APP_EN} → Scopes → + Add Scopes.",
+                param(check, "events"),
+                param(check, "scope")
+            ),
+            format!(
+                "No llegarán los eventos de grabaciones ({}): Zoom no los permite sin {}. Las grabaciones se encontrarán solo cuando lms-zoom se las pida a Zoom (Sincronizar grabaciones). Agregue el scope en {S2S_APP_ES} → Scopes → + Add Scopes.",
+                param(check, "events"),
+                param(check, "scope")
+            ),
+        ),
+        "classic_scopes" => classic_events(("recording events", "los eventos de grabaciones")),
+        _ => unknown(check),
     }
 }
 
@@ -218,6 +307,15 @@ mod tests {
             ("host_user", "needs_user_read_scope"),
             ("host_plan", "licensed"),
             ("host_plan", "basic_plan"),
+            ("attendance_report", "ok"),
+            ("attendance_report", "report_scope_missing"),
+            ("attendance_report", "report_needs_paid_plan"),
+            ("participant_events", "ok"),
+            ("participant_events", "participant_event_scope_missing"),
+            ("participant_events", "classic_scopes"),
+            ("recording_events", "ok"),
+            ("recording_events", "recording_event_scope_missing"),
+            ("recording_events", "classic_scopes"),
             ("sdk_credentials", "ok"),
             ("sdk_credentials", "sdk_key_is_client_id"),
             ("sdk_credentials", "sdk_secret_is_client_secret"),

@@ -56,6 +56,10 @@ pub const CODE_MISSING_SCOPES: i64 = 4700;
 pub const CODE_INVALID_TOKEN: i64 = 124;
 pub const CODE_USER_NOT_FOUND: i64 = 1001;
 pub const CODE_MEETING_NOT_FOUND: i64 = 3001;
+/// "Only available for Paid account" (also other paid-plan features, ZOOM-2.md A, E).
+pub const CODE_PAID_ONLY: i64 = 200;
+/// A bad or expired `next_page_token` (also Zoom's generic validation code).
+pub const CODE_BAD_REQUEST: i64 = 300;
 
 impl ZoomError {
     pub fn code(&self) -> Option<i64> {
@@ -117,6 +121,29 @@ impl ZoomError {
             )
     }
 
+    /// Zoom offers this only on a paid plan (code 200, e.g. "Only available
+    /// for Paid account" from the participant report).
+    pub fn is_paid_only(&self) -> bool {
+        self.code() == Some(CODE_PAID_ONLY)
+    }
+
+    /// A report Zoom does not have (yet): code 3001 "Meeting ID is invalid or
+    /// not end." — the meeting has not ended, or is unknown — or a bare 404.
+    /// The HTTP status of the 3001 answer is UNCONFIRMED (ZOOM-2.md A), hence
+    /// the code alone decides; how long after the end a report appears is
+    /// UNCONFIRMED too, so callers retry later.
+    pub fn is_report_not_ready(&self) -> bool {
+        self.code() == Some(CODE_MEETING_NOT_FOUND)
+            || matches!(
+                self,
+                ZoomError::Api {
+                    status: 404,
+                    code: None,
+                    ..
+                }
+            )
+    }
+
     pub fn is_invalid_token(&self) -> bool {
         matches!(self, ZoomError::Api { status: 401, .. })
             || self.code() == Some(CODE_INVALID_TOKEN)
@@ -160,6 +187,26 @@ mod tests {
             e.missing_scopes(),
             vec!["user_zak:read", "user:read:token:admin"]
         );
+    }
+
+    #[test]
+    fn report_answers() {
+        let api = |status, code, message: &str| ZoomError::Api {
+            status,
+            code,
+            message: message.into(),
+        };
+        let paid = api(400, Some(200), "Only available for Paid account");
+        assert!(paid.is_paid_only() && !paid.is_report_not_ready());
+        for not_ready in [
+            api(404, Some(3001), "Meeting ID is invalid or not end."),
+            api(400, Some(3001), "Meeting ID is invalid or not end."),
+            api(404, None, "Not Found"),
+        ] {
+            assert!(not_ready.is_report_not_ready(), "{not_ready:?}");
+            assert!(!not_ready.is_paid_only());
+        }
+        assert!(!api(404, Some(4711), "scopes").is_report_not_ready());
     }
 
     #[test]

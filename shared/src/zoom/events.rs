@@ -24,7 +24,7 @@ fn text_of(value: &Value) -> Option<String> {
 }
 
 /// A field read with [`text_of`].
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(text_of(&Value::deserialize(d)?))
 }
 
@@ -50,7 +50,9 @@ fn nested<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Res
 }
 
 /// A list of objects: what is not an array is empty, entries not objects are dropped.
-fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+pub(super) fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Array(items) => items.into_iter().filter_map(object).collect(),
         _ => Vec::new(),
@@ -178,7 +180,8 @@ pub struct ZoomParticipant {
     pub join_time: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub leave_time: Option<String>,
-    /// The Meeting SDK's `customerKey` the participant joined with (ZOOM-2 B).
+    /// The Meeting SDK's `customerKey` the participant joined with (ZOOM-2.md
+    /// B: optional in Zoom's types; when Zoom began sending it is UNCONFIRMED).
     #[serde(default, deserialize_with = "text")]
     pub customer_key: Option<String>,
 }
@@ -448,6 +451,28 @@ mod tests {
     }
 
     #[test]
+    fn customer_keys() {
+        let with =
+            |key: Value| participant(json!({"user_id": "1", "customer_key": key})).customer_key;
+        assert_eq!(with(json!("lms-42")).as_deref(), Some("lms-42"));
+        assert_eq!(with(json!(42)).as_deref(), Some("42"));
+        for absent in [json!(""), json!(null), json!({"k": 1}), json!([1])] {
+            assert_eq!(with(absent.clone()), None, "{absent}");
+        }
+        let compacted = ZoomEvent::from_value(&json!({"event": "meeting.participant_left",
+            "payload": {"object": {"id": "9", "participant": {"user_id": "1", "customer_key": "k1"}}}}))
+        .unwrap()
+        .compact();
+        let ZoomEvent::ParticipantLeft(left) = ZoomEvent::from_value(&compacted).unwrap() else {
+            panic!("{compacted}")
+        };
+        assert_eq!(
+            left.payload.object.participant.customer_key.as_deref(),
+            Some("k1")
+        );
+    }
+
+    #[test]
     fn events_parse_tolerantly() {
         let e = ZoomEvent::from_value(&json!({
             "event": "meeting.participant_joined",
@@ -467,6 +492,7 @@ mod tests {
             Some("user:7")
         );
         assert!(j.payload.object.participant.joined_at().is_some());
+        assert_eq!(j.payload.object.participant.customer_key, None);
         assert!(e.about().unwrap().participant.is_some());
 
         // Wrong types are absent, not errors.

@@ -5,12 +5,14 @@
 pub mod client;
 pub mod encode;
 pub mod error;
+pub mod event_scopes;
 pub mod events;
 mod failures;
 pub mod meetings;
 mod oauth;
 pub mod operations;
 pub mod recordings;
+pub mod reports;
 pub mod sdk_jwt;
 pub mod token;
 pub mod types;

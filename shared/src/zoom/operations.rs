@@ -179,6 +179,20 @@ pub const MEETING_RECORDINGS: Operation = Operation {
     ],
 };
 
+/// Zoom's participant report of an ended meeting instance (ZOOM-2.md A):
+/// attendance pulled when webhooks were lost. Pro plan and up.
+pub const PARTICIPANTS_REPORT: Operation = Operation {
+    feature: "participants_report",
+    method: Method::GET,
+    path: "/report/meetings/{meetingId}/participants",
+    retry: Retry::Safe,
+    core: false,
+    scopes: &[
+        "report:read:list_meeting_participants:admin",
+        "report:read:admin",
+    ],
+};
+
 /// Every operation, in the order verification reports missing scopes.
 pub const OPERATIONS: &[&Operation] = &[
     &CREATE_MEETING,
@@ -189,6 +203,7 @@ pub const OPERATIONS: &[&Operation] = &[
     &USER_ZAK,
     &LIST_MEETINGS,
     &MEETING_RECORDINGS,
+    &PARTICIPANTS_REPORT,
 ];
 
 /// The operations none of `granted` allows.
@@ -219,6 +234,14 @@ mod tests {
             "/meetings/%252FajXp112QmuoKj4854875%253D%253D/recordings"
         );
         assert_eq!(USER_ZAK.path_for(&["u1"]), "/users/u1/token");
+        assert_eq!(
+            PARTICIPANTS_REPORT.path_for(&["ab//c+d=="]),
+            "/report/meetings/ab%252F%252Fc%252Bd%253D%253D/participants"
+        );
+        assert_eq!(
+            PARTICIPANTS_REPORT.path_for(&["aDYlohsHRtCd4ii1uC2+hA=="]),
+            "/report/meetings/aDYlohsHRtCd4ii1uC2%2BhA%3D%3D/participants"
+        );
     }
 
     #[test]
