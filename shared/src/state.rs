@@ -69,8 +69,13 @@ impl AppState {
             RecordingRepo::new(store.clone()),
             zoom.clone(),
         );
-        let attendance =
-            AttendanceService::new(meetings.clone(), RecordingRepo::new(store.clone()));
+        let attendance = AttendanceService::new(
+            store.clone(),
+            meetings.clone(),
+            licenses.clone(),
+            zoom.clone(),
+            recordings.clone(),
+        );
         let webhooks = WebhookService::new(
             licenses.clone(),
             MeetingRepo::new(store.clone()),

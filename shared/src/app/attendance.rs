@@ -11,16 +11,16 @@ use std::sync::Arc;
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::recordings::RecordingService;
-use crate::repo::meetings::MeetingRepo;
-use crate::repo::reconcile::{Reconcile, ReconcileRepo};
-use crate::store::Store;
-use crate::zoom::ZoomClient;
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::domain::people::{Person, people};
 use crate::domain::validation::{FieldError, Rule};
 use crate::error::AppError;
 use crate::repo::meetings::MeetingFilter;
+use crate::repo::meetings::MeetingRepo;
+use crate::repo::reconcile::{Reconcile, ReconcileRepo};
 use crate::repo::recordings::RecordingRepo;
+use crate::store::Store;
+use crate::zoom::ZoomClient;
 
 /// Meetings one course view reads at most.
 pub const COURSE_MEETINGS: usize = 200;

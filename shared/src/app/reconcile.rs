@@ -131,11 +131,12 @@ impl AttendanceService {
                 }
             }
             if !conflicted {
-                return self.mark(meeting, |held| {
-                    held.reconciled_at = Some(Utc::now());
-                    held.reconcile_error = None;
-                })
-                .await;
+                return self
+                    .mark(meeting, |held| {
+                        held.reconciled_at = Some(Utc::now());
+                        held.reconcile_error = None;
+                    })
+                    .await;
             }
         }
         Err(AppError::StoreUnavailable(
@@ -175,7 +176,9 @@ impl AttendanceService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::StoreUnavailable("the meeting kept changing".into()))
+        Err(AppError::StoreUnavailable(
+            "the meeting kept changing".into(),
+        ))
     }
 
     /// One due reconciliation of `maintenance`, claimed by `claim`.
@@ -202,7 +205,8 @@ impl AttendanceService {
         let over = over(&meeting);
         if meeting.held.ended_at.is_none() && now < over + AFTER_END {
             // Not over yet (rescheduled later, or still going).
-            repo.postpone(record, claim, over + AFTER_END, false).await?;
+            repo.postpone(record, claim, over + AFTER_END, false)
+                .await?;
             return Ok(Resolved::NotYet);
         }
         let reconciled = meeting.held.reconciled_at.is_some_and(|at| at >= over);
@@ -211,17 +215,23 @@ impl AttendanceService {
         } else {
             match self.reconcile(&meeting).await {
                 Ok(m) => m,
-                Err((e, zoom)) => return self.not_reconciled(record, claim, &meeting, now, e, zoom).await,
+                Err((e, zoom)) => {
+                    return self
+                        .not_reconciled(record, claim, &meeting, now, e, zoom)
+                        .await;
+                }
             }
         };
         if self.recordings_awaited(&meeting).await? {
             if now < over + RECORDING_WAIT {
-                repo.postpone(record, claim, over + RECORDING_WAIT, false).await?;
+                repo.postpone(record, claim, over + RECORDING_WAIT, false)
+                    .await?;
                 return Ok(Resolved::NotYet);
             }
             if let Err(e) = self.sync_recordings(&meeting).await {
                 tracing::warn!(meeting_id = %meeting.meeting_id, error = %e, "recordings of an ended meeting could not be synced; next run tries again");
-                repo.postpone(record, claim, now + backoff(record.attempts), true).await?;
+                repo.postpone(record, claim, now + backoff(record.attempts), true)
+                    .await?;
                 return Ok(Resolved::NotYet);
             }
         }
@@ -250,8 +260,10 @@ impl AttendanceService {
         }
         tracing::warn!(meeting_id = %meeting.meeting_id, code = %why.code, error = %why.message, "attendance could not be reconciled with Zoom's report: given up");
         let recorded = why.clone();
-        self.mark(meeting, move |held| held.reconcile_error = Some(recorded.clone()))
-            .await?;
+        self.mark(meeting, move |held| {
+            held.reconcile_error = Some(recorded.clone())
+        })
+        .await?;
         self.reconciles.finish(record, claim, Vec::new()).await?;
         Ok(Resolved::Done)
     }
@@ -261,7 +273,11 @@ impl AttendanceService {
         if meeting.settings.auto_recording.as_deref() != Some("cloud") {
             return Ok(false);
         }
-        Ok(self.recordings.recordings(&meeting.meeting_id).await?.is_empty())
+        Ok(self
+            .recordings
+            .recordings(&meeting.meeting_id)
+            .await?
+            .is_empty())
     }
 
     async fn sync_recordings(&self, meeting: &Meeting) -> Result<(), AppError> {

@@ -29,7 +29,9 @@ fn same_person(record: &Attendance, row: &ReportRow) -> bool {
         (Some(a), Some(b)) => a == b,
         (None, None) => {
             let named = !lower(&row.name).is_empty() || !lower(&row.email).is_empty();
-            named && lower(&record.name) == lower(&row.name) && lower(&record.email) == lower(&row.email)
+            named
+                && lower(&record.name) == lower(&row.name)
+                && lower(&record.email) == lower(&row.email)
         }
         _ => false,
     }
@@ -61,11 +63,23 @@ pub fn merge_report(records: &[Attendance], rows: &[ReportRow]) -> Vec<(Attendan
         .map(|r| (r.clone(), r.version, false))
         .collect();
     for row in rows {
-        let person: Vec<usize> = (0..all.len()).filter(|&i| same_person(&all[i].0, row)).collect();
+        let person: Vec<usize> = (0..all.len())
+            .filter(|&i| same_person(&all[i].0, row))
+            .collect();
+        // The record of the same session first (the same join: a leave the
+        // webhooks lost is filled in there), else one it overlaps.
+        let same_join = |i: &usize| {
+            all[*i]
+                .0
+                .sessions
+                .iter()
+                .any(|s| s.join == Some(row.joined_at))
+        };
         let target = person
             .iter()
             .copied()
-            .find(|&i| overlaps(&all[i].0, row))
+            .find(same_join)
+            .or_else(|| person.iter().copied().find(|&i| overlaps(&all[i].0, row)))
             .or_else(|| person.first().copied());
         let index = match target {
             Some(i) => i,
@@ -153,8 +167,14 @@ mod tests {
             .iter()
             .map(|p| (p.customer_key.clone(), p.duration_seconds))
             .collect();
-        assert!(seconds.contains(&(Some("ana".into()), 30 * 60)), "{seconds:?}");
-        assert!(seconds.contains(&(Some("bob".into()), 20 * 60)), "{seconds:?}");
+        assert!(
+            seconds.contains(&(Some("ana".into()), 30 * 60)),
+            "{seconds:?}"
+        );
+        assert!(
+            seconds.contains(&(Some("bob".into()), 20 * 60)),
+            "{seconds:?}"
+        );
         assert!(seconds.contains(&(None, 10 * 60)), "{seconds:?}");
         // Merging the same report again changes nothing.
         assert!(merge_report(&records, &rows).is_empty());

@@ -75,7 +75,12 @@ impl Reconcile {
 
 /// The record of a meeting that ends at `end` (written with its commit).
 pub fn schedule_reconcile(academy_id: &str, meeting_id: &str, end: DateTime<Utc>) -> Write {
-    Write::put(Reconcile::new(academy_id, meeting_id, end + AFTER_END).item())
+    reconcile_at(academy_id, meeting_id, end + AFTER_END)
+}
+
+/// A reconciliation due at `due` (e.g. when `meeting.ended` came).
+pub fn reconcile_at(academy_id: &str, meeting_id: &str, due: DateTime<Utc>) -> Write {
+    Write::put(Reconcile::new(academy_id, meeting_id, due).item())
 }
 
 #[derive(Clone)]

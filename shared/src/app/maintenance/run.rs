@@ -133,7 +133,9 @@ impl MaintenanceService {
                 Ok(Resolved::NotYet) => report.left += 1,
                 Err(e) => {
                     report.left += 1;
-                    report.errors.push(format!("reconcile {}: {e}", record.meeting_id));
+                    report
+                        .errors
+                        .push(format!("reconcile {}: {e}", record.meeting_id));
                 }
             }
         }

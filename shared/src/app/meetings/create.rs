@@ -300,7 +300,11 @@ impl MeetingService {
         writes.push(close_repair(&repair));
         // Once it ended, its attendance is reconciled with Zoom's report.
         let academy = &scheduled.academy_id;
-        writes.push(schedule_reconcile(academy, &scheduled.meeting_id, scheduled.end_time()));
+        writes.push(schedule_reconcile(
+            academy,
+            &scheduled.meeting_id,
+            scheduled.end_time(),
+        ));
         self.meetings.write(writes).await.map_err(store_error)?;
         self.caches.committed(&scheduled.license_id, booking);
         tracing::info!(meeting_id = %scheduled.meeting_id, license_id = %scheduled.license_id, "meeting created");

@@ -167,7 +167,11 @@ impl MeetingService {
             writes.push(delete_calendar(current));
         }
         writes.push(close_repair(&repair));
-        writes.push(schedule_reconcile(&next.academy_id, &next.meeting_id, next.end_time()));
+        writes.push(schedule_reconcile(
+            &next.academy_id,
+            &next.meeting_id,
+            next.end_time(),
+        ));
         let committed = self.meetings.write(writes);
         match deadline::keeping(UNDO_RESERVE, committed).await {
             Ok(()) => Ok(next),

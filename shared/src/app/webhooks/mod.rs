@@ -14,6 +14,7 @@ use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
+use crate::repo::reconcile::reconcile_at;
 use crate::repo::recordings::{RecordingRepo, event_seen, put_attendance, put_recording};
 use crate::repo::repairs::{Repair, RepairRecord, RepairRepo, open_repair};
 use crate::repo::schedule::booking_key;
@@ -379,6 +380,14 @@ fn status_change(
         _ => {}
     }
     let mut writes = meeting_writes(meeting, &next);
+    if let (Ended, Some(ended)) = (target, next.held.ended_at) {
+        // Over: its attendance is reconciled with Zoom's report from now on.
+        writes.push(reconcile_at(
+            &meeting.academy_id,
+            &meeting.meeting_id,
+            ended,
+        ));
+    }
     if target == Deleted {
         // Deleted in Zoom directly: its slot is free again.
         writes.push(Write::Delete {
