@@ -52,8 +52,8 @@ impl MaintenanceService {
         let mut report = RunReport::default();
         let skew = now - Utc::now();
         let work = async {
-            self.resolve_open(&mut report, skew).await;
-            self.reconcile_due(&mut report, skew).await;
+            Box::pin(self.resolve_open(&mut report, skew)).await;
+            Box::pin(self.reconcile_due(&mut report, skew)).await;
         };
         deadline::keeping(STATUS_RESERVE, work).await;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -124,7 +124,8 @@ impl MaintenanceService {
                 continue;
             }
             let resolved = match self.attendance.claim(&record, &claim, now + LEASE).await {
-                Ok(true) => self.attendance.resolve_due(&record, &claim, now).await,
+                // Boxed, as the repairs' resolutions are (see `claim_and_resolve`).
+                Ok(true) => Box::pin(self.attendance.resolve_due(&record, &claim, now)).await,
                 Ok(false) => Ok(Resolved::NotYet),
                 Err(e) => Err(e),
             };
