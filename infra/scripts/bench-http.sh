@@ -3,6 +3,8 @@
 # in a temporary directory), each route next to GET /healthz of the same server
 # in the same run:
 #   - the attendee SDK signature (POST /v1/academies/{a}/meetings/{m}/signature);
+#   - the same with `user` given (who joins: the answer adds customerKey and
+#     join; the id is a URL, so the key is the derived one, a SHA-256);
 #   - the webhook URL validation (POST /v1/webhooks/zoom/{licenseId},
 #     endpoint.url_validation, signed);
 #   - a stored webhook event (meeting.participant_joined, a different
@@ -19,9 +21,9 @@
 # Knobs: BENCH_DURATION (seconds per run, at most 10; default 8), BENCH_ROUNDS
 # (default 2), BENCH_CONNECTIONS (default 8), BENCH_THREADS (wrk threads,
 # default 1), BENCH_PROFILE (cargo profile, default release; `profiling` keeps
-# symbols for perf), BENCH_ROUTES (of signature, validation, event; default
-# all three), RUST_LOG (server log filter, default info as in production; the
-# server's log goes to a temporary file).
+# symbols for perf), BENCH_ROUTES (of signature, signature-user, validation,
+# event; default all four), RUST_LOG (server log filter, default info as in
+# production; the server's log goes to a temporary file).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -139,6 +141,9 @@ end'
 printf '%s\n' "$report" >"$work/healthz.lua"
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n%s\n' \
   "'{\"role\":\"attendee\"}'" "$report" >"$work/signature.lua"
+user='{"id":"https://lms.example.edu/users/17","name":"Ana Perez","email":"ana@example.com"}'
+printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n%s\n' \
+  "'{\"role\":\"attendee\",\"user\":$user}'" "$report" >"$work/signature-user.lua"
 for kind in validation event; do
   cat >"$work/$kind.lua" <<LUA
 local requests, n = {}, 0
@@ -175,7 +180,7 @@ signed_run() { # kind seconds
   run "$1" "$work/$1.lua" "$webhook_path" "$2"
 }
 
-routes="healthz ${BENCH_ROUTES:-signature validation event}"
+routes="healthz ${BENCH_ROUTES:-signature signature-user validation event}"
 run warmup "$work/signature.lua" "$signature_path" 2 >/dev/null
 signed_run validation 1 >/dev/null
 for route in $routes; do : >"$work/$route.results"; done
@@ -184,6 +189,7 @@ for round in $(seq 1 "$rounds"); do
     case $route in
       healthz) run healthz "$work/healthz.lua" /healthz "$duration" ;;
       signature) run signature "$work/signature.lua" "$signature_path" "$duration" ;;
+      signature-user) run signature-user "$work/signature-user.lua" "$signature_path" "$duration" ;;
       *) signed_run "$route" "$duration" ;;
     esac | tee -a "$work/$route.results" | sed "s/^/bench-http: round $round $route /" >&2
   done
@@ -196,6 +202,7 @@ label() {
   case $1 in
     healthz) echo "GET /healthz" ;;
     signature) echo "POST .../signature (attendee)" ;;
+    signature-user) echo "POST .../signature (attendee, user)" ;;
     validation) echo "POST /v1/webhooks/zoom (url_validation)" ;;
     event) echo "POST /v1/webhooks/zoom (stored event)" ;;
   esac

@@ -163,6 +163,9 @@ const FIELDS: &[&str] = &[
     "role",
     "expiresInSeconds",
     "videoWebrtcMode",
+    "user",
+    "id",
+    "email",
     "event",
     "payload",
     "object",
@@ -198,6 +201,11 @@ fn body_routes(t: &Target) -> Vec<(Method, String, Value)> {
             Method::POST,
             format!("/v1/academies/a1/meetings/{mid}/signature"),
             json!({"role": "attendee", "expiresInSeconds": 7200, "videoWebrtcMode": 1}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/academies/a1/meetings/{mid}/signature"),
+            json!({"role": "attendee", "user": {"id": "lms-user-17", "name": "Ana", "email": "ana@example.com"}}),
         ),
     ]
 }

@@ -178,10 +178,50 @@ fn check_signature(
     ];
     if role == "host" {
         expected.push("zak");
-        expected.sort_unstable();
     }
+    if body.get("join").is_some() {
+        expected.extend(["customerKey", "join"]);
+    }
+    expected.sort_unstable();
     assert_eq!(keys, expected);
     claims
+}
+
+/// Checks the `join` of an answer that named its user: the Meeting SDK's
+/// `client.join()` options, equal to the answer's own values; returns the
+/// customer key.
+fn check_join(answer: &Answer, name: &str, email: Option<&str>) -> String {
+    let body = &answer.body;
+    let join = body["join"].as_object().expect("a join object");
+    let key = body["customerKey"].as_str().expect("a customerKey");
+    assert!((1..=36).contains(&key.len()), "{key}");
+    assert_eq!(join["signature"], body["signature"]);
+    assert_eq!(join["meetingNumber"], body["meetingNumber"]);
+    assert!(join["meetingNumber"].is_string());
+    assert_eq!(join["password"], body["password"]);
+    assert_eq!(join["userName"], name);
+    assert_eq!(join["customerKey"], key);
+    let mut expected = vec![
+        "customerKey",
+        "meetingNumber",
+        "password",
+        "signature",
+        "userName",
+    ];
+    if let Some(email) = email {
+        assert_eq!(join["userEmail"], email);
+        expected.push("userEmail");
+    }
+    if body["role"] == "host" {
+        let zak = body["zak"].as_str().expect("a host's ZAK");
+        assert_eq!(join["zak"], zak);
+        expected.push("zak");
+    }
+    expected.sort_unstable();
+    let mut names: Vec<&str> = join.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, expected, "{}", body["join"]);
+    key.to_owned()
 }
 
 /// Signs and records when: (answer, (before, after)) in Unix seconds.
@@ -207,7 +247,152 @@ use lms_zoom_tests::on_both_stores;
 on_both_stores!(
     attendee_signatures_make_no_zoom_call,
     host_signatures_carry_a_fresh_zak,
+    signatures_say_who_joins,
 );
+
+/// `user` given: the answer adds `customerKey` and `join`. A short plain id
+/// is its own key; a long or odd one gets a derived key, the same on every
+/// call and for either role. Attendees still cost no Zoom call.
+async fn signatures_say_who_joins(kind: StoreKind) {
+    let server = TestServer::start(Backend::of(kind)).await;
+    let (id, meeting) = license_and_meeting(&server).await;
+    let email = format!(
+        "ana.{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let before = counts(&server);
+
+    let ana = json!({"id": "lms-user-17", "name": "Ana Pérez", "email": email});
+    let (answer, window) = timed_sign(
+        &server,
+        &id,
+        json!({"role": "attendee", "expiresInSeconds": 3600, "user": ana}),
+    )
+    .await;
+    assert_eq!(counts(&server), before, "an attendee's asks Zoom nothing");
+    check_signature(&answer, &meeting, "attendee", 3600, window);
+    assert_eq!(
+        check_join(&answer, "Ana Pérez", Some(&email)),
+        "lms-user-17"
+    );
+    assert!(answer.body["join"].get("zak").is_none());
+    let mut signatures = vec![answer.body["signature"].as_str().unwrap().to_owned()];
+
+    // A 36-character UUID is still the id; trimmed like every string.
+    let uuid = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+    let (answer, window) = timed_sign(
+        &server,
+        &id,
+        json!({"role": "attendee", "user": {"id": format!(" {uuid} "), "name": "Bo"}}),
+    )
+    .await;
+    check_signature(&answer, &meeting, "attendee", 7200, window);
+    assert_eq!(check_join(&answer, "Bo", None), uuid);
+    assert_eq!(counts(&server), before);
+
+    // Long or odd ids: a derived key, stable across calls and roles. The
+    // first value was computed apart (Python: "lzk_" + base32 of the first
+    // 20 bytes of SHA-256, lower case).
+    let odd = [
+        (
+            "https://lms.example.edu/users/17",
+            Some("lzk_6n3yvzb2rmy6jf52d4g4fsuqafmqepoq"),
+        ),
+        ("0123456789abcdef0123456789abcdef01234", None), // 37 characters
+        ("ana+lms@example.com", None),                   // '+'
+        ("Ana Pérez", None),
+        ("lzk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", None), // shaped like a derived key
+    ];
+    let mut derived = Vec::new();
+    for (lms_id, pinned) in odd {
+        let mut seen = Vec::new();
+        for role in ["attendee", "attendee", "host"] {
+            let zoom_before = counts(&server);
+            let (answer, window) = timed_sign(
+                &server,
+                &id,
+                json!({"role": role, "user": {"id": lms_id, "name": "Ana", "email": email}}),
+            )
+            .await;
+            if role == "attendee" {
+                assert_eq!(
+                    counts(&server),
+                    zoom_before,
+                    "an attendee's asks Zoom nothing"
+                );
+            }
+            check_signature(&answer, &meeting, role, 7200, window);
+            let key = check_join(&answer, "Ana", Some(&email));
+            signatures.push(answer.body["signature"].as_str().unwrap().to_owned());
+            if role == "host" {
+                signatures.push(answer.body["zak"].as_str().unwrap().to_owned());
+            }
+            seen.push(key);
+        }
+        assert!(
+            seen.iter().all(|k| *k == seen[0]),
+            "same user, same key: {seen:?}"
+        );
+        let key = &seen[0];
+        assert_ne!(key, lms_id);
+        assert_eq!(key.len(), 36, "{key}");
+        assert!(key.starts_with("lzk_"), "{key}");
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "{key}"
+        );
+        if let Some(pinned) = pinned {
+            assert_eq!(key, pinned);
+        }
+        assert_eq!(*key, lms_zoom::domain::customer_key::customer_key(lms_id));
+        derived.push(key.clone());
+    }
+    let mut distinct = derived.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), derived.len(), "{derived:?}");
+
+    // A host with a user: the join carries the same fresh ZAK.
+    let tokens = server.zoom.count(Endpoint::GetUserToken);
+    let (answer, window) = timed_sign(
+        &server,
+        &id,
+        json!({"role": "host", "user": {"id": "teacher-1", "name": "Profe"}}),
+    )
+    .await;
+    check_signature(&answer, &meeting, "host", 7200, window);
+    assert_eq!(check_join(&answer, "Profe", None), "teacher-1");
+    assert_eq!(server.zoom.count(Endpoint::GetUserToken), tokens + 1);
+    signatures.push(answer.body["zak"].as_str().unwrap().to_owned());
+
+    // Without a user the answer is as before: no customerKey, no join.
+    let (answer, window) =
+        timed_sign(&server, &id, json!({"role": "attendee", "user": null})).await;
+    check_signature(&answer, &meeting, "attendee", 7200, window);
+    assert!(answer.body.get("join").is_none() && answer.body.get("customerKey").is_none());
+
+    // Attendee signatures with a user ask Zoom nothing, Zoom's token endpoint
+    // down or not.
+    server
+        .zoom
+        .inject(Fault::new(Endpoint::Token, FaultKind::ServerError(503)));
+    server.zoom.revoke_tokens();
+    let zoom_before = counts(&server);
+    let attendee = sign(&server, &id, json!({"role": "attendee", "user": ana})).await;
+    assert_eq!(attendee.status, StatusCode::OK, "{}", attendee.body);
+    assert_eq!(
+        check_join(&attendee, "Ana Pérez", Some(&email)),
+        "lms-user-17"
+    );
+    assert_eq!(counts(&server), zoom_before);
+    server.zoom.clear_faults();
+
+    // Who joins is not logged: neither the email nor the signatures.
+    let mut secrets: Vec<&str> = signatures.iter().map(String::as_str).collect();
+    secrets.push(&email);
+    assert_logs_clean(&secrets);
+}
 
 async fn attendee_signatures_make_no_zoom_call(kind: StoreKind) {
     let server = TestServer::start(Backend::of(kind)).await;
@@ -409,6 +594,43 @@ async fn bad_requests_are_validation_failures() {
             "videoWebrtcMode",
         ),
         (json!({"role": "attendee", "zak": "x"}), "zak"),
+        (json!({"role": "attendee", "user": "lms-user-17"}), "user"),
+        (
+            json!({"role": "attendee", "user": {"name": "Ana"}}),
+            "user.id",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "", "name": "Ana"}}),
+            "user.id",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "x".repeat(201), "name": "Ana"}}),
+            "user.id",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": 17, "name": "Ana"}}),
+            "user.id",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "17"}}),
+            "user.name",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "17", "name": "n".repeat(201)}}),
+            "user.name",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "17", "name": "Ana", "email": "ana"}}),
+            "user.email",
+        ),
+        (
+            json!({"role": "attendee", "user": {"id": "17", "name": "Ana", "email": "a@b"}}),
+            "user.email",
+        ),
+        (
+            json!({"role": "host", "user": {"id": "17", "name": "Ana", "zak": "x"}}),
+            "user.zak",
+        ),
     ];
     for (body, field) in cases {
         let answer = sign(&server, &id, body.clone()).await;
@@ -429,6 +651,42 @@ async fn bad_requests_are_validation_failures() {
     .await;
     problem(&all, 422, "validation_failed");
     assert_eq!(all.body["errors"].as_array().unwrap().len(), 4);
+
+    // A user's problems, in both languages.
+    let user = json!({"role": "attendee", "user": {"id": " ", "email": "ana@"}});
+    for (lang, messages) in [
+        (
+            "en",
+            ["cannot be blank", "is required", "must be an email address"],
+        ),
+        (
+            "es",
+            [
+                "no puede estar vacío",
+                "es obligatorio",
+                "debe ser una dirección de email",
+            ],
+        ),
+    ] {
+        let answer = send(
+            server
+                .http
+                .post(&url)
+                .header("accept-language", lang)
+                .json(&user),
+        )
+        .await;
+        problem(&answer, 422, "validation_failed");
+        assert_eq!(answer.headers["content-language"], lang);
+        assert_eq!(
+            answer.body["errors"],
+            json!([
+                {"field": "user.id", "message": messages[0]},
+                {"field": "user.name", "message": messages[1]},
+                {"field": "user.email", "message": messages[2]},
+            ])
+        );
+    }
 
     // Not JSON at all: the usual body problems.
     let broken = send(

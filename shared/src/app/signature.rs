@@ -3,12 +3,18 @@
 //! costs no Zoom call (the meeting, the license and the cached secret); a
 //! host's also carries a fresh ZAK of the license's host user, asked of Zoom
 //! every time and never cached, logged or stored.
+//!
+//! When the LMS says who joins (API.md "SDK signature: who joins"), the answer
+//! also carries that user's `customerKey` ([`customer_key`]) and the join
+//! options in the Meeting SDK's own names. That costs a hash, no store write
+//! and no Zoom call: the key is a pure function of the LMS user id.
 
 use chrono::{DateTime, Utc};
 
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::verify::credentials;
+use crate::domain::customer_key::customer_key;
 use crate::domain::license::License;
 use crate::domain::meeting::MeetingStatus;
 use crate::error::AppError;
@@ -17,11 +23,42 @@ use crate::zoom::ZoomClient;
 use crate::zoom::sdk_jwt::{self, SdkJwtInput, SdkRole};
 
 /// A valid signature request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureRequest {
     pub role: SdkRole,
     pub expires_in_secs: i64,
     pub video_webrtc_mode: Option<u8>,
+    /// Who joins, when the LMS says.
+    pub user: Option<JoinUser>,
+}
+
+/// The LMS user who joins with the signature (the request's `user`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinUser {
+    /// The LMS's id of the user: 1–200 characters.
+    pub id: String,
+    /// The name Zoom shows (`userName`; the SDK refuses an empty one).
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// Who joins, as the Meeting SDK is told: `userName`, `userEmail`, `customerKey`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joiner {
+    pub name: String,
+    pub email: Option<String>,
+    /// At most 36 characters; see [`crate::domain::customer_key`].
+    pub customer_key: String,
+}
+
+impl From<JoinUser> for Joiner {
+    fn from(user: JoinUser) -> Self {
+        Joiner {
+            customer_key: customer_key(&user.id),
+            name: user.name,
+            email: user.email,
+        }
+    }
 }
 
 /// What the LMS hands to the Meeting SDK's `join()`.
@@ -36,6 +73,8 @@ pub struct Signature {
     /// Hosts only: a fresh ZAK of the license's host user.
     pub zak: Option<Secret>,
     pub expires_at: DateTime<Utc>,
+    /// When the request named the user who joins.
+    pub joiner: Option<Joiner>,
 }
 
 #[derive(Clone)]
@@ -103,6 +142,7 @@ impl SignatureService {
             role: request.role,
             zak,
             expires_at,
+            joiner: request.user.map(Joiner::from),
         })
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::validation::{Field, Problems, Reader, Rule};
+use super::validation::{Field, Problems, Reader, Rule, looks_like_email};
 use super::verification::Verification;
 use crate::secrets::{LicenseSecrets, Secret};
 
@@ -253,17 +253,7 @@ fn valid_host_user(value: &str) -> bool {
     let user_id = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    let email = match value.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        }
-        None => false,
-    };
-    user_id || email
+    user_id || looks_like_email(value)
 }
 
 struct Common {

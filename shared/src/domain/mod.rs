@@ -1,6 +1,7 @@
 //! Plain types and rules, no I/O.
 
 pub mod attendance;
+pub mod customer_key;
 pub mod license;
 pub mod meeting;
 pub mod people;

@@ -16,6 +16,7 @@ pub enum Rule {
     ControlCharacters,
     OutOfRange(i64, i64),
     NotEmailOrUserId,
+    NotAnEmail,
     InvalidCursor,
     InvalidAcademyId,
     NotBoolean,
@@ -41,6 +42,21 @@ impl FieldError {
             field: field.into(),
             rule,
         }
+    }
+}
+
+/// The shape of an email address: something, one `@`, and a domain with a
+/// dot inside it. White space is the caller's to forbid (a single-token read).
+pub fn looks_like_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
     }
 }
 

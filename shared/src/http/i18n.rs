@@ -266,6 +266,10 @@ impl Lang {
                 "must be the host's email or Zoom user id",
                 "debe ser el email o el id de usuario de Zoom del anfitrión",
             ),
+            Rule::NotAnEmail => self.pick(
+                "must be an email address",
+                "debe ser una dirección de email",
+            ),
             Rule::InvalidCursor => self.pick(
                 "is not a cursor this API gave out",
                 "no es un cursor entregado por esta API",

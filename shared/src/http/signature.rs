@@ -49,6 +49,10 @@ async fn body_object(request: Request) -> Result<Map<String, Value>, AppError> {
     Ok(object)
 }
 
+/// The answer. With a `user` in the request it adds `customerKey` and `join`:
+/// the Meeting SDK's `client.join()` options in its own names (ZOOM-2.md F:
+/// `password` lower case, `userEmail` only when known, `zak` for hosts). No
+/// `join` without a user: the SDK requires `userName`.
 fn view(signature: Signature) -> Value {
     let mut body = json!({
         "signature": signature.signature,
@@ -61,6 +65,23 @@ fn view(signature: Signature) -> Value {
         body["zak"] = json!(zak.expose());
     }
     body["expiresAt"] = json!(zoom_time(&signature.expires_at));
+    if let Some(joiner) = &signature.joiner {
+        body["customerKey"] = json!(joiner.customer_key);
+        let mut join = json!({
+            "signature": signature.signature,
+            "meetingNumber": signature.meeting_number,
+            "password": signature.password,
+            "userName": joiner.name,
+        });
+        if let Some(email) = &joiner.email {
+            join["userEmail"] = json!(email);
+        }
+        join["customerKey"] = json!(joiner.customer_key);
+        if let Some(zak) = &signature.zak {
+            join["zak"] = json!(zak.expose());
+        }
+        body["join"] = join;
+    }
     body
 }
 
