@@ -69,13 +69,11 @@ pub struct CourseAttendance {
 }
 
 /// The LMS user a customer key stands for: the key itself when the LMS
-/// user id was short and plain enough to be its own key.
+/// user id was its own key; a derived key (a long or unusual id, hashed) is
+/// not turned back (signing stores nothing), so its person stays
+/// unidentified unless the LMS maps it with `customer_key` on its roster.
 pub fn lms_user_of(key: &str) -> Option<String> {
-    let plain = (1..=36).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
-    plain.then(|| key.to_owned())
+    crate::domain::customer_key::is_direct(key).then(|| key.to_owned())
 }
 
 impl AttendanceService {
