@@ -97,6 +97,20 @@ impl Held {
         self.state.maintenance.run_as_of(ended + after).await
     }
 
+    /// The customerKey a signature hands the Meeting SDK for this LMS user.
+    async fn customer_key(&self, id: &str, name: &str) -> String {
+        let url = format!("/v1/academies/a1/meetings/{}/signature", self.meeting_id);
+        let answer = self
+            .rec
+            .send(self.server.http.post(self.server.url(&url)).json(&json!({
+                "role": "attendee", "user": {"id": id, "name": name}
+            })))
+            .await;
+        let body = answer.ok(200);
+        assert_eq!(body["join"]["customerKey"], body["customerKey"], "{body}");
+        body["customerKey"].as_str().unwrap().to_owned()
+    }
+
     async fn meeting(&self) -> Value {
         let url = format!("/v1/academies/a1/meetings/{}", self.meeting_id);
         self.rec
@@ -120,10 +134,15 @@ fn seconds_of(view: &Value, lms_user: Option<&str>) -> i64 {
 
 async fn the_report_fills_what_webhooks_lost_once(kind: StoreKind) {
     let h = held(kind, test_zoom()).await;
-    let ana = Participant::new("16778240", "Ana Pérez", "").with_customer_key("lms-ana");
+    // Each LMS user joins through a signature: its customerKey is what
+    // the Meeting SDK hands Zoom.
+    let ana_key = h.customer_key("lms-ana", "Ana Pérez").await;
+    let bob_key = h.customer_key("lms-bob", "Bob").await;
+    let carol_key = h.customer_key("lms-carol", "Carol").await;
+    let ana = Participant::new("16778240", "Ana Pérez", "").with_customer_key(ana_key);
     let ana_phone = ana.on_another_device("16778250");
-    let bob = Participant::new("16778241", "Bob", "").with_customer_key("lms-bob");
-    let carol = Participant::new("16778242", "Carol", "").with_customer_key("lms-carol");
+    let bob = Participant::new("16778241", "Bob", "").with_customer_key(bob_key);
+    let carol = Participant::new("16778242", "Carol", "").with_customer_key(carol_key);
     let dial_in = Participant::phone("16778243", "+54 11 5555 0000");
     let lifecycle = Lifecycle {
         sessions: vec![
