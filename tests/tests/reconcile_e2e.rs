@@ -301,4 +301,123 @@ async fn a_basic_plan_host_ends_with_a_reconcile_error(kind: StoreKind) {
 on_both_stores!(
     the_report_fills_what_webhooks_lost_once,
     a_basic_plan_host_ends_with_a_reconcile_error,
+    a_missing_report_scope_ends_with_a_reconcile_error,
+    lost_recording_events_are_synced_two_hours_after_the_end,
 );
+
+/// An app without the report scope: verification warns, naming it, and
+/// reconciliation ends with `zoom_missing_scopes` (webhook data kept).
+async fn a_missing_report_scope_ends_with_a_reconcile_error(kind: StoreKind) {
+    let mut zoom = test_zoom();
+    let scopes: Vec<&str> = lms_zoom_tests::ALL_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !s.starts_with("report:"))
+        .collect();
+    let account = zoom_emulator::Account::new(
+        lms_zoom_tests::ACCOUNT_ID,
+        lms_zoom_tests::CLIENT_ID,
+        lms_zoom_tests::CLIENT_SECRET,
+    )
+    .with_scopes(&scopes)
+    .with_user(User::licensed(
+        lms_zoom_tests::HOST_ID,
+        lms_zoom_tests::HOST_EMAIL,
+    ));
+    zoom.accounts = vec![account];
+    let h = held(kind, zoom).await;
+    let verify = format!("/v1/academies/a1/licenses/{}/verify", h.license_id);
+    let report = h.rec.send(h.server.http.post(h.server.url(&verify))).await;
+    let checks = report.ok(200)["checks"].as_array().unwrap().clone();
+    let check = checks
+        .iter()
+        .find(|c| c["name"] == "attendance_report")
+        .unwrap();
+    assert_eq!(
+        (check["status"].as_str(), check["code"].as_str()),
+        (Some("warn"), Some("report_scope_missing")),
+        "{check}"
+    );
+    let who = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
+    let lifecycle = Lifecycle {
+        sessions: vec![Session::new(&who, min(0), min(20))],
+        duration: min(30),
+        with_recording: false,
+    };
+    h.server
+        .zoom
+        .emit_lifecycle(&h.zoom_id, &lifecycle, &h.url(), &h.secret)
+        .await
+        .unwrap();
+    let run = h.maintain_after(chrono::Duration::minutes(1)).await;
+    assert_eq!((run.left, run.errors.len()), (1, 0), "{run:?}");
+    let late = h.maintain_after(chrono::Duration::hours(25)).await;
+    assert!(late.errors.is_empty(), "{late:?}");
+    let meeting = h.meeting().await;
+    assert_eq!(
+        meeting["reconcileError"]["code"], "zoom_missing_scopes",
+        "{meeting}"
+    );
+    assert_eq!(seconds_of(&h.attendance().await, Some("lms-ana")), 20 * 60);
+}
+
+/// A meeting recorded to the cloud whose `recording.completed` never came:
+/// two hours after its end, the same maintenance job syncs its recordings.
+async fn lost_recording_events_are_synced_two_hours_after_the_end(kind: StoreKind) {
+    let mut h = held(kind, test_zoom()).await;
+    let meeting = h
+        .rec
+        .send(
+            h.server
+                .http
+                .post(h.server.url("/v1/academies/a1/meetings"))
+                .json(&json!({
+                    "topic": "Grabada", "startTime": "2031-04-03T10:00:00Z", "durationMinutes": 60,
+                    "licenseId": h.license_id, "settings": {"autoRecording": "cloud"}
+                })),
+        )
+        .await;
+    h.meeting_id = meeting.id("meetingId");
+    h.zoom_id = meeting.id("zoomMeetingId");
+    let who = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
+    let lifecycle = Lifecycle {
+        sessions: vec![Session::new(&who, min(0), min(30))],
+        duration: min(45),
+        with_recording: true,
+    };
+    let delivered = h
+        .server
+        .zoom
+        .emit_lifecycle_filtered(&h.zoom_id, &lifecycle, &h.url(), &h.secret, |e| {
+            e["event"] != "recording.completed"
+        })
+        .await
+        .unwrap();
+    assert!(delivered.iter().any(Option::is_none));
+    let recordings = format!("/v1/academies/a1/meetings/{}/recordings", h.meeting_id);
+    let files = |view: &Value| view["items"].as_array().unwrap().len();
+    // Reconciled at once; the recording is waited for.
+    let run = h.maintain_after(chrono::Duration::minutes(1)).await;
+    assert_eq!((run.left, run.errors.len()), (1, 0), "{run:?}");
+    assert_ne!(h.attendance().await["reconciledAt"], Value::Null);
+    let none = h
+        .rec
+        .send(h.server.http.get(h.server.url(&recordings)))
+        .await;
+    assert_eq!(files(none.ok(200)), 0);
+    // Two hours on: synced from Zoom, and done.
+    // (The commit's own record, due 15 min after the scheduled end, is
+    // resolved too: the meeting is reconciled and its files are there.)
+    let run = h.maintain_after(chrono::Duration::minutes(121)).await;
+    assert!(
+        run.resolved >= 1 && run.errors.is_empty() && run.left == 0,
+        "{run:?}"
+    );
+    let synced = h
+        .rec
+        .send(h.server.http.get(h.server.url(&recordings)))
+        .await;
+    assert!(files(synced.ok(200)) >= 2, "{}", synced.text);
+    let after = h.maintain_after(chrono::Duration::minutes(180)).await;
+    assert_eq!((after.resolved, after.left), (0, 0), "{after:?}");
+}
