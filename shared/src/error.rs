@@ -16,6 +16,11 @@ pub struct Conflict {
     pub end_time: chrono::DateTime<chrono::Utc>,
 }
 
+/// `ReportUnavailable` reasons.
+pub const REPORT_NOT_READY: &str = "not_ready";
+pub const REPORT_PAID_ONLY: &str = "paid_plan_required";
+pub const REPORT_MISSING_SCOPES: &str = "missing_scopes";
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("meeting not found")]
@@ -24,6 +29,10 @@ pub enum AppError {
     MeetingNotEditable,
     #[error("meeting deleted")]
     MeetingDeleted,
+    /// Zoom has no participant report for this meeting (`reason`: not
+    /// ready yet, a paid plan needed, or the report scope missing).
+    #[error("Zoom's participant report is not available: {reason}")]
+    ReportUnavailable { reason: &'static str },
     #[error("slot conflict")]
     SlotConflict {
         license_id: Option<String>,

@@ -15,7 +15,7 @@ use super::verify::credentials;
 use crate::deadline;
 use crate::domain::meeting::{Meeting, MeetingStatus, ReconcileError};
 use crate::domain::report_merge::{ReportRow, merge_report};
-use crate::error::AppError;
+use crate::error::{AppError, REPORT_MISSING_SCOPES, REPORT_NOT_READY, REPORT_PAID_ONLY};
 use crate::repo::RepoError;
 use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::reconcile::{AFTER_END, Reconcile};
@@ -82,7 +82,16 @@ impl AttendanceService {
         meeting_id: &str,
     ) -> Result<MeetingAttendance, AppError> {
         let meeting = self.meetings.get(academy_id, meeting_id).await?;
-        let reconciled = self.reconcile(&meeting).await.map_err(|(e, _)| e)?;
+        let reconciled = self.reconcile(&meeting).await.map_err(|(e, zoom)| {
+            // Zoom not having a report is the meeting's state, not a failure of Zoom.
+            let reason = match zoom {
+                Some(z) if z.is_report_not_ready() => REPORT_NOT_READY,
+                Some(z) if z.is_paid_only() => REPORT_PAID_ONLY,
+                Some(z) if z.is_missing_scopes() => REPORT_MISSING_SCOPES,
+                _ => return e,
+            };
+            AppError::ReportUnavailable { reason }
+        })?;
         self.of(&reconciled).await
     }
 

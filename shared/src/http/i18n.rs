@@ -67,6 +67,10 @@ impl Lang {
                 "La reunión no se puede cambiar",
             ),
             AppError::MeetingDeleted => ("Meeting deleted", "Reunión eliminada"),
+            AppError::ReportUnavailable { .. } => (
+                "Zoom's attendance report is not available",
+                "El informe de asistencia de Zoom no está disponible",
+            ),
             AppError::SlotConflict { .. } => ("Time slot taken", "Horario ocupado"),
             AppError::NoLicenseAvailable => ("No license available", "No hay licencia disponible"),
             AppError::LicenseInvalid => ("License invalid", "Licencia no válida"),
@@ -163,6 +167,20 @@ impl Lang {
                 "This academy has no meeting with that id.",
                 "Esta academia no tiene una reunión con ese id.",
             )),
+            AppError::ReportUnavailable { reason } => Some(match *reason {
+                crate::error::REPORT_PAID_ONLY => self.pick(
+                    "Zoom gives participant reports on paid plans only; attendance comes from webhooks alone.",
+                    "Zoom solo entrega informes de participantes en planes pagos; la asistencia llega solo por webhooks.",
+                ),
+                crate::error::REPORT_MISSING_SCOPES => self.pick(
+                    "The Zoom app lacks the report scope (report:read:list_meeting_participants:admin or report:read:admin).",
+                    "A la app de Zoom le falta el permiso de informes (report:read:list_meeting_participants:admin o report:read:admin).",
+                ),
+                _ => self.pick(
+                    "Zoom has no participant report for this meeting yet (it has not ended, or Zoom is still preparing it). Try again later.",
+                    "Zoom todavía no tiene el informe de participantes de esta reunión (no terminó, o Zoom aún lo prepara). Intente más tarde.",
+                ),
+            }),
             AppError::MeetingNotEditable => Some(self.pick(
                 "The meeting has started, ended or was deleted; it can no longer be changed.",
                 "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",

@@ -1,7 +1,7 @@
 //! What each [`AppError`] is on the wire: its HTTP status, its stable
 //! problem code, and when a retry makes sense.
 
-use crate::error::AppError;
+use crate::error::{AppError, REPORT_NOT_READY};
 
 impl AppError {
     pub fn status(&self) -> u16 {
@@ -15,7 +15,7 @@ impl AppError {
             | AppError::IdempotencyInProgress => 409,
             AppError::LicenseInvalid | AppError::IdempotencyKeyReused => 422,
             AppError::MethodNotAllowed => 405,
-            AppError::MeetingDeleted => 409,
+            AppError::MeetingDeleted | AppError::ReportUnavailable { .. } => 409,
             AppError::LicenseNameTaken | AppError::LicenseInUse => 409,
             AppError::VersionConflict { .. } => 412,
             AppError::PayloadTooLarge => 413,
@@ -34,6 +34,7 @@ impl AppError {
             AppError::MeetingNotFound => "meeting_not_found",
             AppError::MeetingNotEditable => "meeting_not_editable",
             AppError::MeetingDeleted => "meeting_deleted",
+            AppError::ReportUnavailable { .. } => "attendance_report_unavailable",
             AppError::SlotConflict { .. } => "slot_conflict",
             AppError::NoLicenseAvailable => "no_license_available",
             AppError::LicenseInvalid => "license_invalid",
@@ -62,6 +63,7 @@ impl AppError {
         match self {
             AppError::StoreUnavailable(_) | AppError::IdempotencyInProgress => Some(1),
             AppError::ZoomUnavailable(_) => Some(5),
+            AppError::ReportUnavailable { reason } if *reason == REPORT_NOT_READY => Some(60),
             AppError::ZoomRateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
