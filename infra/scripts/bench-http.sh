@@ -22,8 +22,10 @@
 # (default 2), BENCH_CONNECTIONS (default 8), BENCH_THREADS (wrk threads,
 # default 1), BENCH_PROFILE (cargo profile, default release; `profiling` keeps
 # symbols for perf), BENCH_ROUTES (of signature, signature-user, validation,
-# event; default all four), RUST_LOG (server log filter, default info as in
-# production; the server's log goes to a temporary file).
+# event; default all four), BENCH_BINARY (an lms-zoom-local built before, run
+# instead of building one: to compare two builds, e.g. a copy of main's and a
+# branch's, in turn on the same machine), RUST_LOG (server log filter, default
+# info as in production; the server's log goes to a temporary file).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -50,9 +52,18 @@ done
 
 target=${CARGO_TARGET_DIR:-$root/target}
 profile=${BENCH_PROFILE:-release}
-echo "bench-http: building lms-zoom-local ($profile)" >&2
-cargo build --profile "$profile" --quiet --bin lms-zoom-local
-binary="$target/$profile/lms-zoom-local"
+if [ -n "${BENCH_BINARY:-}" ]; then
+  binary=$BENCH_BINARY
+  [ -x "$binary" ] || {
+    echo "bench-http: BENCH_BINARY $binary is not an executable" >&2
+    exit 2
+  }
+  echo "bench-http: running $binary (not built here)" >&2
+else
+  echo "bench-http: building lms-zoom-local ($profile)" >&2
+  cargo build --profile "$profile" --quiet --bin lms-zoom-local
+  binary="$target/$profile/lms-zoom-local"
+fi
 
 work=$(mktemp -d)
 server_pid=
@@ -101,6 +112,17 @@ signature_path="/v1/academies/bench/meetings/$meeting/signature"
 webhook_path="/v1/webhooks/zoom/$license"
 zoom_meeting=$(curl -sSf -X POST "$base$signature_path" -H 'content-type: application/json' \
   -d '{"role":"attendee"}' | json meetingNumber)
+routes="healthz ${BENCH_ROUTES:-signature signature-user validation event}"
+# Who joins: an id that is a URL, so the answer carries a derived customerKey.
+user='{"id":"https://lms.example.edu/users/17","name":"Ana Perez","email":"ana@example.com"}'
+if [[ " $routes " == *" signature-user "* ]]; then
+  answer=$(curl -sS -X POST "$base$signature_path" -H 'content-type: application/json' \
+    -d "{\"role\":\"attendee\",\"user\":$user}")
+  grep -q '"join":' <<<"$answer" || {
+    echo "bench-http: a signature with a user has no join (a build without it?): $answer" >&2
+    exit 1
+  }
+fi
 echo "bench-http: license $license, meeting $meeting (Zoom $zoom_meeting); $rounds round(s) of ${duration}s per route, $connections connections, $threads wrk thread(s)" >&2
 
 # Signed webhook requests, one per line: signature, timestamp, body.
@@ -141,7 +163,6 @@ end'
 printf '%s\n' "$report" >"$work/healthz.lua"
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n%s\n' \
   "'{\"role\":\"attendee\"}'" "$report" >"$work/signature.lua"
-user='{"id":"https://lms.example.edu/users/17","name":"Ana Perez","email":"ana@example.com"}'
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n%s\n' \
   "'{\"role\":\"attendee\",\"user\":$user}'" "$report" >"$work/signature-user.lua"
 for kind in validation event; do
@@ -180,7 +201,6 @@ signed_run() { # kind seconds
   run "$1" "$work/$1.lua" "$webhook_path" "$2"
 }
 
-routes="healthz ${BENCH_ROUTES:-signature signature-user validation event}"
 run warmup "$work/signature.lua" "$signature_path" 2 >/dev/null
 signed_run validation 1 >/dev/null
 for route in $routes; do : >"$work/$route.results"; done

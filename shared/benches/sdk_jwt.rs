@@ -1,7 +1,9 @@
-//! Signing one Meeting SDK JWT (HS256): what an attendee signature costs
+//! Signing one Meeting SDK JWT (HS256), and the `customerKey` of an LMS user
+//! (the id itself, or SHA-256 derived): what an attendee signature costs
 //! besides the store reads.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lms_zoom::domain::customer_key::customer_key;
 use lms_zoom::secrets::Secret;
 use lms_zoom::zoom::sdk_jwt::{self, SdkJwtInput, SdkRole};
 
@@ -27,5 +29,16 @@ fn signing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signing);
+fn customer_keys(c: &mut Criterion) {
+    let mut group = c.benchmark_group("customer_key");
+    for (name, id) in [
+        ("direct", "lms-user-17"),
+        ("derived", "https://lms.example.edu/users/17"),
+    ] {
+        group.bench_function(name, |b| b.iter(|| customer_key(std::hint::black_box(id))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, signing, customer_keys);
 criterion_main!(benches);
