@@ -9,6 +9,13 @@ pub struct AppConfig {
     pub zoom_api_url: String,
     pub zoom_oauth_url: String,
     pub public_base_url: Option<String>,
+    /// The S3 bucket of archived recordings (AWS).
+    pub recordings_bucket: Option<String>,
+    /// The SQS queue of archive jobs (AWS); without it, a queue in the store.
+    pub recordings_queue_url: Option<String>,
+    /// The first wait after a failed archive attempt, doubled per failure
+    /// (`ARCHIVE_RETRY_SECONDS`, 0–3600, default 30).
+    pub archive_retry_base: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -83,12 +90,35 @@ impl AppConfig {
         let public_base_url = get("PUBLIC_BASE_URL")
             .map(|v| url("PUBLIC_BASE_URL", v))
             .transpose()?;
+        let recordings_bucket = get("RECORDINGS_BUCKET");
+        if let Some(bucket) = &recordings_bucket {
+            check(
+                "RECORDINGS_BUCKET",
+                (3..=63).contains(&bucket.len())
+                    && bucket
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c)),
+                "must be an S3 bucket name (3-63 characters of a-z, 0-9, '.', '-')",
+            )?;
+        }
+        let recordings_queue_url = get("RECORDINGS_QUEUE_URL")
+            .map(|v| url("RECORDINGS_QUEUE_URL", v))
+            .transpose()?;
+        let retry = get("ARCHIVE_RETRY_SECONDS").map_or(Ok(30), |v| v.parse::<u64>());
+        check(
+            "ARCHIVE_RETRY_SECONDS",
+            retry.as_ref().is_ok_and(|s| *s <= 3600),
+            "must be a whole number of seconds, 0-3600",
+        )?;
         Ok(Self {
             table_name,
             secrets_prefix,
             zoom_api_url,
             zoom_oauth_url,
             public_base_url,
+            recordings_bucket,
+            recordings_queue_url,
+            archive_retry_base: std::time::Duration::from_secs(retry.unwrap_or(30)),
         })
     }
 }

@@ -29,6 +29,13 @@ pub enum AppError {
     MeetingNotEditable,
     #[error("meeting deleted")]
     MeetingDeleted,
+    #[error("recording not found")]
+    RecordingNotFound,
+    /// No verified copy of the file exists (yet).
+    #[error("recording not archived")]
+    RecordingNotArchived,
+    #[error("recording unpublished")]
+    RecordingUnpublished,
     /// Zoom has no participant report for this meeting (`reason`: not
     /// ready yet, a paid plan needed, or the report scope missing).
     #[error("Zoom's participant report is not available: {reason}")]

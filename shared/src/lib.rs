@@ -11,6 +11,8 @@ pub mod functions;
 pub mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+pub mod objects;
+pub mod queue;
 pub mod repo;
 pub mod secrets;
 pub mod state;

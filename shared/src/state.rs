@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::app::archive::Archives;
+use crate::app::archive::archiver::Archiver;
 use crate::app::attendance::AttendanceService;
 use crate::app::maintenance::MaintenanceService;
 use crate::app::recordings::RecordingService;
@@ -11,6 +13,8 @@ use crate::app::verify::Verifier;
 use crate::app::webhooks::WebhookService;
 use crate::app::{LicenseService, MeetingService};
 use crate::config::AppConfig;
+use crate::objects::{DirObjects, ObjectStore, S3Objects};
+use crate::queue::{JobQueue, SqsQueue, StoreQueue};
 use crate::repo::LicenseRepo;
 use crate::repo::meetings::MeetingRepo;
 use crate::repo::recordings::RecordingRepo;
@@ -33,6 +37,39 @@ pub struct AppState {
     pub attendance: AttendanceService,
     pub webhooks: WebhookService,
     pub maintenance: MaintenanceService,
+    pub archives: Archives,
+    pub archiver: Archiver,
+}
+
+/// Where archived recordings go and how their jobs travel.
+#[derive(Clone)]
+pub struct ArchivePorts {
+    pub objects: Arc<dyn ObjectStore>,
+    pub queue: Arc<dyn JobQueue>,
+}
+
+impl ArchivePorts {
+    /// `recordings/` in the data directory, jobs in the store itself.
+    pub fn local(store: Arc<dyn Store>, data_dir: &Path) -> Self {
+        Self {
+            objects: Arc::new(DirObjects::new(data_dir.join("recordings"))),
+            queue: Arc::new(StoreQueue::new(store)),
+        }
+    }
+
+    /// `RECORDINGS_BUCKET` and `RECORDINGS_QUEUE_URL` (a queue in the store
+    /// without it). Without a bucket every copy fails, saying so.
+    pub fn aws(config: &AppConfig, sdk: &aws_config::SdkConfig, store: Arc<dyn Store>) -> Self {
+        let objects: Arc<dyn ObjectStore> = match &config.recordings_bucket {
+            Some(bucket) => Arc::new(S3Objects::new(s3_client(sdk), bucket)),
+            None => Arc::new(crate::objects::Unconfigured),
+        };
+        let queue: Arc<dyn JobQueue> = match &config.recordings_queue_url {
+            Some(url) => Arc::new(SqsQueue::new(sqs_client(sdk), url)),
+            None => Arc::new(StoreQueue::new(store)),
+        };
+        Self { objects, queue }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +85,7 @@ impl AppState {
         config: AppConfig,
         store: Arc<dyn Store>,
         secret_store: Arc<dyn SecretStore>,
+        ports: ArchivePorts,
     ) -> Self {
         // Every store call keeps to the request's deadline, whatever the store.
         let store: Arc<dyn Store> = Arc::new(crate::store::InTime(store));
@@ -63,11 +101,20 @@ impl AppState {
             Verifier::new(zoom.clone(), config.public_base_url.clone()),
         );
         let meetings = MeetingService::new(store.clone(), licenses.clone(), zoom.clone());
+        let archives = Archives::new(store.clone(), ports.queue.clone(), ports.objects.clone());
+        let archiver = Archiver::new(
+            store.clone(),
+            licenses.clone(),
+            zoom.clone(),
+            ports.objects.clone(),
+            config.archive_retry_base,
+        );
         let recordings = RecordingService::new(
             licenses.clone(),
             meetings.clone(),
             RecordingRepo::new(store.clone()),
             zoom.clone(),
+            archives.clone(),
         );
         let attendance = AttendanceService::new(
             store.clone(),
@@ -81,6 +128,7 @@ impl AppState {
             MeetingRepo::new(store.clone()),
             RecordingRepo::new(store.clone()),
             RepairRepo::new(store.clone()),
+            archives.clone(),
         );
         let maintenance = MaintenanceService::new(
             store.clone(),
@@ -88,6 +136,7 @@ impl AppState {
             meetings.clone(),
             webhooks.clone(),
             attendance.clone(),
+            archives.clone(),
         );
         Self {
             config: Arc::new(config),
@@ -100,25 +149,30 @@ impl AppState {
             attendance,
             webhooks,
             maintenance,
+            archives,
+            archiver,
         }
     }
 
     /// DynamoDB and Secrets Manager, from the usual AWS configuration.
     pub fn aws(config: AppConfig, sdk: &aws_config::SdkConfig) -> Self {
         let (dynamo, secrets) = aws_clients(sdk);
-        let store = DynamoStore::new(dynamo, &config.table_name);
+        let store: Arc<dyn Store> = Arc::new(DynamoStore::new(dynamo, &config.table_name));
+        let ports = ArchivePorts::aws(&config, sdk, store.clone());
         Self::new(
             config,
-            Arc::new(store),
+            store,
             Arc::new(SecretsManagerStore::new(secrets)),
+            ports,
         )
     }
 
     /// The embedded store and secrets in `data_dir`.
     pub fn embedded(config: AppConfig, data_dir: &Path) -> Result<Self, StartError> {
-        let store = EmbeddedStore::open(data_dir)?;
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::open(data_dir)?);
         let secrets = EmbeddedSecretStore::open(data_dir)?;
-        Ok(Self::new(config, Arc::new(store), Arc::new(secrets)))
+        let ports = ArchivePorts::local(store.clone(), data_dir);
+        Ok(Self::new(config, store, Arc::new(secrets), ports))
     }
 }
 
@@ -155,4 +209,33 @@ pub fn aws_clients(
         aws_sdk_dynamodb::Client::from_conf(dynamo),
         aws_sdk_secretsmanager::Client::from_conf(secrets),
     )
+}
+
+/// S3 for archived recordings: parts of 8 MiB need more than the table's
+/// call times; path-style addressing when `AWS_ENDPOINT_URL` points
+/// elsewhere than AWS (moto, a local S3).
+pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .build();
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .timeout_config(timeouts)
+        .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// SQS for archive jobs: a receive long-polls up to 20 s.
+pub fn sqs_client(sdk: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_millis(500))
+        .operation_timeout(std::time::Duration::from_secs(25))
+        .operation_attempt_timeout(std::time::Duration::from_secs(22))
+        .build();
+    let config = aws_sdk_sqs::config::Builder::from(sdk)
+        .timeout_config(timeouts)
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
 }

@@ -358,11 +358,11 @@ impl TestServer {
         args: Args,
     ) -> Self {
         logs();
-        let config = backend.config(&zoom);
-        let (store, secrets) = lms_zoom_local::stores(&args, &config)
+        let mut config = backend.config(&zoom);
+        let (store, secrets, ports) = lms_zoom_local::stores(&args, &mut config)
             .await
             .expect("stores");
-        let state = lms_zoom::AppState::new(config, wrap(store), secrets);
+        let state = lms_zoom::AppState::new(config, wrap(store), secrets, ports);
         let server = lms_zoom_local::serve_state(&args, state, None)
             .await
             .expect("serve");
@@ -394,11 +394,11 @@ impl TestServer {
             .await
             .expect("start the Zoom emulator");
         let args = backend.args();
-        let config = backend.config(&zoom);
-        let (store, secrets) = lms_zoom_local::stores(&args, &config)
+        let mut config = backend.config(&zoom);
+        let (store, secrets, ports) = lms_zoom_local::stores(&args, &mut config)
             .await
             .expect("stores");
-        let state = lms_zoom::AppState::new(config, wrap(store), wrap_secrets(secrets));
+        let state = lms_zoom::AppState::new(config, wrap(store), wrap_secrets(secrets), ports);
         let server = Self::serve_state(backend, zoom, state.clone()).await;
         (server, state)
     }

@@ -28,6 +28,7 @@ fn license(academy_id: &str, license_id: &str, name: &str) -> License {
         host_user: "teacher@example.com".into(),
         zoom_user_id: Some("KdYKjnimT4KPd8FFgQt9FQ".into()),
         max_concurrent_meetings: 3,
+        recording_archive: Default::default(),
         status: LicenseStatus::Verified,
         verification: Some(
             serde_json::from_value(json!({

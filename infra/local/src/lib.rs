@@ -4,7 +4,9 @@
 //!
 //! - [`timeouts`]: `--timeout FUNCTION=SECONDS`
 //! - [`maintenance`]: `--maintenance-interval SECONDS`
+//! - [`archiver`]: the archive queue's consumer (and its AWS resources)
 
+pub mod archiver;
 pub mod maintenance;
 pub mod timeouts;
 
@@ -21,7 +23,7 @@ use lms_zoom::http::deadline::with_deadline;
 use lms_zoom::http::{self, auth};
 use lms_zoom::secrets::Secret;
 use lms_zoom::secrets::{EmbeddedSecretStore, SecretStore, SecretsManagerStore};
-use lms_zoom::state::StartError;
+use lms_zoom::state::{ArchivePorts, StartError};
 use lms_zoom::store::{DynamoStore, EmbeddedStore, Store};
 use lms_zoom::{AppConfig, AppState};
 use tokio::net::TcpListener;
@@ -29,6 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zoom_emulator::{Emulator, EmulatorConfig};
 
+use archiver::ArchiveWorker;
 use maintenance::MaintenanceTimer;
 use timeouts::{TimeoutOverride, Timeouts};
 
@@ -82,33 +85,43 @@ pub enum LocalError {
     Store(#[from] lms_zoom::store::StoreError),
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("recordings archive: {0}")]
+    Archive(String),
 }
 
-/// The store and secret store chosen by `args` (the table is created if missing).
+/// The stores chosen by `args`: data, secrets and the recordings archive
+/// (with `--store aws`, the table, the bucket and the queue are created if
+/// missing, and `config` names the last two).
 pub async fn stores(
     args: &Args,
-    config: &AppConfig,
-) -> Result<(Arc<dyn Store>, Arc<dyn SecretStore>), LocalError> {
+    config: &mut AppConfig,
+) -> Result<(Arc<dyn Store>, Arc<dyn SecretStore>, ArchivePorts), LocalError> {
     Ok(match args.store {
-        StoreKind::Embedded => (
-            Arc::new(EmbeddedStore::open(&args.data_dir)?),
-            Arc::new(EmbeddedSecretStore::open(&args.data_dir).map_err(StartError::from)?),
-        ),
+        StoreKind::Embedded => {
+            let store: Arc<dyn Store> = Arc::new(EmbeddedStore::open(&args.data_dir)?);
+            let secrets = EmbeddedSecretStore::open(&args.data_dir).map_err(StartError::from)?;
+            let ports = ArchivePorts::local(store.clone(), &args.data_dir);
+            (store, Arc::new(secrets), ports)
+        }
         StoreKind::Aws => {
             let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let (dynamo, secrets) = lms_zoom::state::aws_clients(&sdk);
             let dynamo = DynamoStore::new(dynamo, &config.table_name);
             dynamo.ensure_table().await?;
-            let secrets = SecretsManagerStore::new(secrets);
-            (Arc::new(dynamo), Arc::new(secrets))
+            archiver::ensure_aws(config, &sdk)
+                .await
+                .map_err(LocalError::Archive)?;
+            let store: Arc<dyn Store> = Arc::new(dynamo);
+            let ports = ArchivePorts::aws(config, &sdk, store.clone());
+            (store, Arc::new(SecretsManagerStore::new(secrets)), ports)
         }
     })
 }
 
 /// The state for the chosen store.
-pub async fn state(args: &Args, config: AppConfig) -> Result<AppState, LocalError> {
-    let (store, secrets) = stores(args, &config).await?;
-    Ok(AppState::new(config, store, secrets))
+pub async fn state(args: &Args, mut config: AppConfig) -> Result<AppState, LocalError> {
+    let (store, secrets, ports) = stores(args, &mut config).await?;
+    Ok(AppState::new(config, store, secrets, ports))
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
@@ -150,6 +163,8 @@ pub struct Server {
     pub zoom: Option<Emulator>,
     /// The maintenance runs, unless `--maintenance-interval 0`.
     maintenance: Option<MaintenanceTimer>,
+    /// The archive queue's consumer.
+    archive: Option<ArchiveWorker>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -161,6 +176,9 @@ impl Server {
         let _ = self.shutdown.send(());
         if let Some(maintenance) = self.maintenance {
             maintenance.stop().await;
+        }
+        if let Some(archive) = self.archive {
+            archive.stop().await;
         }
         let result = self.task.await.unwrap_or(Ok(()));
         if let Some(zoom) = self.zoom {
@@ -175,11 +193,15 @@ impl Server {
             shutdown,
             task,
             maintenance,
+            archive,
             ..
         } = self;
         let result = task.await.unwrap_or(Ok(()));
         if let Some(maintenance) = maintenance {
             maintenance.stop().await;
+        }
+        if let Some(archive) = archive {
+            archive.stop().await;
         }
         drop(shutdown);
         result
@@ -202,6 +224,7 @@ pub async fn serve(args: &Args, app: Router) -> Result<Server, LocalError> {
         addr,
         zoom: None,
         maintenance: None,
+        archive: None,
         shutdown,
         task,
     })
@@ -235,7 +258,9 @@ pub async fn serve_state(
     api_token: Option<Secret>,
 ) -> Result<Server, LocalError> {
     let maintenance = state.maintenance.clone();
+    let archive = ArchiveWorker::start(&state);
     let mut server = serve(args, app(state, api_token, &args.timeouts())).await?;
+    server.archive = Some(archive);
     if !args.maintenance_interval.is_zero() {
         server.maintenance = Some(MaintenanceTimer::start(
             maintenance,

@@ -1,5 +1,6 @@
 //! Use cases: what a request does, over the repositories and the secret store.
 
+pub mod archive;
 pub mod arrivals;
 pub mod attendance;
 pub mod caches;

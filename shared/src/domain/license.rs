@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::archive::ArchiveMode;
 use super::validation::{Field, Problems, Reader, Rule, looks_like_email};
 use super::verification::Verification;
 use crate::secrets::{LicenseSecrets, Secret};
@@ -26,6 +27,7 @@ const CREATE_FIELDS: &[&str] = &[
     "webhookSecretToken",
     "hostUser",
     "maxConcurrentMeetings",
+    "recordingArchive",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +56,9 @@ pub struct License {
     #[serde(default)]
     pub zoom_user_id: Option<String>,
     pub max_concurrent_meetings: u8,
+    /// What happens to its cloud recordings (API.md "Recording archive").
+    #[serde(default)]
+    pub recording_archive: ArchiveMode,
     pub status: LicenseStatus,
     #[serde(default)]
     pub verification: Option<Verification>,
@@ -151,6 +156,7 @@ pub struct NewLicense {
     pub sdk_key: String,
     pub host_user: String,
     pub max_concurrent_meetings: u8,
+    pub recording_archive: ArchiveMode,
     pub secrets: LicenseSecrets,
 }
 
@@ -176,6 +182,7 @@ impl NewLicense {
             host_user: self.host_user,
             zoom_user_id: None,
             max_concurrent_meetings: self.max_concurrent_meetings,
+            recording_archive: self.recording_archive,
             status: LicenseStatus::Unverified,
             verification: None,
             version: 1,
@@ -201,6 +208,7 @@ pub struct LicensePatch {
     pub webhook_secret_token: Option<Option<Secret>>,
     pub host_user: Option<String>,
     pub max_concurrent_meetings: Option<u8>,
+    pub recording_archive: Option<ArchiveMode>,
 }
 
 impl LicensePatch {
@@ -245,6 +253,9 @@ impl LicensePatch {
         if let Some(max) = self.max_concurrent_meetings {
             next.max_concurrent_meetings = max;
         }
+        if let Some(mode) = self.recording_archive {
+            next.recording_archive = mode;
+        }
         next
     }
 }
@@ -266,6 +277,22 @@ struct Common {
     webhook_secret_token: Field<String>,
     host_user: Field<String>,
     max_concurrent_meetings: Field<i64>,
+    recording_archive: Field<ArchiveMode>,
+}
+
+/// `recordingArchive`: one of [`ArchiveMode::NAMES`].
+fn read_archive_mode(reader: &mut Reader) -> Field<ArchiveMode> {
+    match reader.string("recordingArchive", 32, true) {
+        Field::Value(name) => match ArchiveMode::parse(&name) {
+            Some(mode) => Field::Value(mode),
+            None => {
+                reader.invalid("recordingArchive", Rule::OneOf(ArchiveMode::NAMES));
+                Field::Absent
+            }
+        },
+        Field::Null => Field::Null,
+        Field::Absent => Field::Absent,
+    }
 }
 
 fn read_common(reader: &mut Reader) -> Common {
@@ -284,6 +311,7 @@ fn read_common(reader: &mut Reader) -> Common {
             1,
             MAX_CONCURRENT_MEETINGS,
         ),
+        recording_archive: read_archive_mode(reader),
     };
     if let Field::Value(host) = &common.host_user
         && !valid_host_user(host)
@@ -318,6 +346,13 @@ pub fn parse_create(body: Map<String, Value>) -> Result<NewLicense, Problems> {
     let webhook = c.webhook_secret_token.into_option();
     let host_user = c.host_user.into_option();
     let max = c.max_concurrent_meetings.into_option();
+    let recording_archive = match c.recording_archive {
+        Field::Null => {
+            r.invalid("recordingArchive", Rule::NotNull);
+            None
+        }
+        other => other.into_option(),
+    };
     done(r, || NewLicense {
         name: name.unwrap_or_default(),
         account_id: account_id.unwrap_or_default(),
@@ -325,6 +360,7 @@ pub fn parse_create(body: Map<String, Value>) -> Result<NewLicense, Problems> {
         sdk_key: sdk_key.unwrap_or_default(),
         host_user: host_user.unwrap_or_else(|| DEFAULT_HOST_USER.to_owned()),
         max_concurrent_meetings: max.map_or(1, |m| m as u8),
+        recording_archive: recording_archive.unwrap_or_default(),
         secrets: LicenseSecrets {
             client_secret: Secret::new(client_secret.unwrap_or_default()),
             sdk_secret: Secret::new(sdk_secret.unwrap_or_default()),
@@ -367,7 +403,15 @@ pub fn parse_patch(body: Map<String, Value>) -> Result<LicensePatch, Problems> {
         }
         other => other.into_option(),
     };
+    let recording_archive = match c.recording_archive {
+        Field::Null => {
+            r.invalid("recordingArchive", Rule::NotNull);
+            None
+        }
+        other => other.into_option(),
+    };
     done(r, || LicensePatch {
+        recording_archive,
         name,
         account_id,
         client_id,

@@ -1,5 +1,6 @@
 //! Plain types and rules, no I/O.
 
+pub mod archive;
 pub mod attendance;
 pub mod customer_key;
 pub mod license;

@@ -67,6 +67,12 @@ impl Lang {
                 "La reunión no se puede cambiar",
             ),
             AppError::MeetingDeleted => ("Meeting deleted", "Reunión eliminada"),
+            AppError::RecordingNotFound => ("Recording not found", "Grabación no encontrada"),
+            AppError::RecordingNotArchived => (
+                "Recording not archived yet",
+                "La grabación aún no está archivada",
+            ),
+            AppError::RecordingUnpublished => ("Recording unpublished", "Grabación no publicada"),
             AppError::ReportUnavailable { .. } => (
                 "Zoom's attendance report is not available",
                 "El informe de asistencia de Zoom no está disponible",
@@ -184,6 +190,14 @@ impl Lang {
             AppError::MeetingNotEditable => Some(self.pick(
                 "The meeting has started, ended or was deleted; it can no longer be changed.",
                 "La reunión ya empezó, terminó o fue eliminada; ya no se puede cambiar.",
+            )),
+            AppError::RecordingNotArchived => Some(self.pick(
+                "There is no verified copy of this file yet; see its archive status.",
+                "Todavía no hay una copia verificada de este archivo; ver su estado de archivo.",
+            )),
+            AppError::RecordingUnpublished => Some(self.pick(
+                "The academy unpublished this recording; no link is handed out.",
+                "La academia despublicó esta grabación; no se entregan enlaces.",
             )),
             AppError::MeetingDeleted => Some(self.pick(
                 "The meeting was deleted; nobody can start or join it any more.",

@@ -33,15 +33,8 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}",
             get(read).patch(patch).delete(remove),
         )
-        .route(
-            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings",
-            get(recordings),
-        )
-        .route(
-            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/sync",
-            post(sync_recordings),
-        )
         .with_state(state.clone())
+        .merge(super::recordings::routes(state.clone()))
         .merge(super::attendance::routes(state))
 }
 
@@ -220,22 +213,4 @@ async fn remove(
     meeting_path(&academy_id, &meeting_id)?;
     state.meetings.delete(&academy_id, &meeting_id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn recordings(
-    State(state): State<AppState>,
-    Path((academy_id, meeting_id)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    meeting_path(&academy_id, &meeting_id)?;
-    let found = state.recordings.recordings(&academy_id, &meeting_id);
-    Ok(axum::Json(views::recordings(&found.await?)).into_response())
-}
-
-async fn sync_recordings(
-    State(state): State<AppState>,
-    Path((academy_id, meeting_id)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    meeting_path(&academy_id, &meeting_id)?;
-    let synced = state.recordings.sync(&academy_id, &meeting_id);
-    Ok(axum::Json(views::recordings(&synced.await?)).into_response())
 }

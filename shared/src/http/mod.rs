@@ -13,6 +13,8 @@ pub mod maintenance;
 pub mod meetings;
 pub mod observe;
 pub mod problem;
+mod ranged;
+pub mod recordings;
 pub mod signature;
 mod signature_request;
 mod status;

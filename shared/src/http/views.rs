@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::check_text;
 use super::i18n::Lang;
 use crate::app::recordings::MeetingRecordings;
+use crate::domain::archive::Archive;
 use crate::domain::attendance::Attendance;
 use crate::domain::license::{License, rfc3339};
 use crate::domain::meeting::{Meeting, zoom_time};
@@ -51,6 +52,7 @@ pub fn license(license: &License, public_base_url: Option<&str>, lang: Lang) -> 
         "hostUser": license.host_user,
         "zoomUserId": license.zoom_user_id,
         "maxConcurrentMeetings": license.max_concurrent_meetings,
+        "recordingArchive": license.recording_archive.as_str(),
         "status": license.status,
         "verification": license.verification.as_ref().map(|v| verification(v, lang)),
         "version": license.version,
@@ -86,7 +88,9 @@ pub fn meeting(m: &Meeting) -> Value {
     })
 }
 
-fn recording_file(f: &RecordingFile) -> Value {
+/// A file and its archive state. An unpublished file shows no Zoom URL.
+pub fn recording_file(f: &RecordingFile, archive: &Archive) -> Value {
+    let shown = |url: &Option<String>| url.clone().filter(|_| archive.published);
     json!({
         "recordingId": f.recording_id,
         "fileType": f.file_type,
@@ -95,15 +99,27 @@ fn recording_file(f: &RecordingFile) -> Value {
         "recordingType": f.recording_type,
         "recordingStart": f.recording_start,
         "recordingEnd": f.recording_end,
-        "playUrl": f.play_url,
-        "downloadUrl": f.download_url,
+        "playUrl": shown(&f.play_url),
+        "downloadUrl": shown(&f.download_url),
         "status": f.status,
+        "published": archive.published,
+        "archive": archive_view(archive),
+    })
+}
+
+fn archive_view(a: &Archive) -> Value {
+    json!({
+        "status": a.status,
+        "bytes": a.bytes,
+        "sha256": a.sha256,
+        "archivedAt": a.archived_at.as_ref().map(zoom_time),
+        "error": a.error.as_ref().map(|e| json!({"code": e.code, "message": e.message})),
     })
 }
 
 pub fn recordings(r: &MeetingRecordings) -> Value {
     json!({
-        "items": r.files.iter().map(recording_file).collect::<Vec<_>>(),
+        "items": r.files.iter().map(|(f, a)| recording_file(f, a)).collect::<Vec<_>>(),
         "shareUrl": r.share_url,
         "playPasscode": r.play_passcode,
     })

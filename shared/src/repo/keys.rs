@@ -84,9 +84,18 @@ pub fn license_index(license_id: &str) -> Key {
 
 pub const RECORDING_PREFIX: &str = "RECORDING#";
 pub const PARTICIPANT_PREFIX: &str = "PARTICIPANT#";
+pub const ARCHIVE_PREFIX: &str = "ARCHIVE#";
 
 pub fn meeting_children_pk(meeting_id: &str) -> String {
     format!("MEETING#{meeting_id}")
+}
+
+/// Our archive state of a recording file (beside Zoom's record of it).
+pub fn archive(meeting_id: &str, file_key: &str) -> Key {
+    Key::new(
+        meeting_children_pk(meeting_id),
+        format!("{ARCHIVE_PREFIX}{file_key}"),
+    )
 }
 
 pub fn recording(meeting_id: &str, file_key: &str) -> Key {

@@ -1,6 +1,7 @@
 //! Repositories: the application's records written once over the storage port,
 //! so both store implementations behave the same.
 
+pub mod archives;
 pub mod idempotency;
 pub mod keys;
 pub mod licenses;

@@ -69,6 +69,10 @@ pub enum Repair {
         license_id: String,
         secret_name: String,
     },
+    /// An archive job between the batch that recorded its file and its send
+    /// to a queue outside the store (SQS): sent again should the sender die.
+    #[serde(rename_all = "camelCase")]
+    Enqueue { job: crate::queue::ArchiveJob },
     /// A webhook event about a meeting not (yet) ours, kept compactly (only
     /// what its effect needs) to be applied once the meeting is committed.
     #[serde(rename_all = "camelCase")]
@@ -93,6 +97,7 @@ impl Repair {
             } => format!("reschedule#{meeting_id}#{}#{attempt}", booking.rev),
             Repair::Secret { license_id, .. } => format!("secret#{license_id}"),
             Repair::Webhook { hash, .. } => format!("webhook#{hash}"),
+            Repair::Enqueue { job } => format!("archive#{}", job.id()),
         }
     }
 
@@ -102,6 +107,7 @@ impl Repair {
             Repair::Reschedule { .. } => "reschedule",
             Repair::Secret { .. } => "secret",
             Repair::Webhook { .. } => "webhook",
+            Repair::Enqueue { .. } => "enqueue",
         }
     }
 }
@@ -174,6 +180,15 @@ pub fn open_repair(record: &RepairRecord) -> Write {
     let expires = record.due_at + Duration::days(7);
     item.insert(TTL_ATTRIBUTE.into(), json!(expires.timestamp()));
     Write::put_if(item, Condition::NotExists)
+}
+
+/// Writes an outbox record ([`Repair::Enqueue`]), replacing one for the
+/// same job: sending a job twice is harmless (the archiver does a file once).
+pub fn open_outbox(record: &RepairRecord) -> Write {
+    let mut item = to_item(&repair_key(&record.repair.id()), record);
+    let expires = record.due_at + Duration::days(7);
+    item.insert(TTL_ATTRIBUTE.into(), json!(expires.timestamp()));
+    Write::put(item)
 }
 
 /// Deletes the record as its owner, finishing its step: only while no

@@ -3,6 +3,7 @@
 //! webhook signatures. Nothing outside this module spells a Zoom path.
 
 pub mod client;
+pub mod downloads;
 pub mod encode;
 pub mod error;
 pub mod event_scopes;

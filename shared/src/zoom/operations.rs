@@ -179,6 +179,22 @@ pub const MEETING_RECORDINGS: Operation = Operation {
     ],
 };
 
+/// Moving one archived recording file to Zoom's trash (`recordingArchive:
+/// archive_and_trash`; ZOOM-2.md C): recoverable there for 30 days.
+pub const TRASH_RECORDING_FILE: Operation = Operation {
+    feature: "trash_recordings",
+    method: Method::DELETE,
+    path: "/meetings/{meetingId}/recordings/{recordingId}",
+    retry: Retry::Safe,
+    core: false,
+    scopes: &[
+        "cloud_recording:delete:recording_file:admin",
+        "cloud_recording:delete:recording_file",
+        "recording:write:admin",
+        "recording:write",
+    ],
+};
+
 /// Zoom's participant report of an ended meeting instance (ZOOM-2.md A):
 /// attendance pulled when webhooks were lost. Pro plan and up.
 pub const PARTICIPANTS_REPORT: Operation = Operation {
@@ -203,6 +219,7 @@ pub const OPERATIONS: &[&Operation] = &[
     &USER_ZAK,
     &LIST_MEETINGS,
     &MEETING_RECORDINGS,
+    &TRASH_RECORDING_FILE,
     &PARTICIPANTS_REPORT,
 ];
 

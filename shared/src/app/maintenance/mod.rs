@@ -13,6 +13,7 @@ mod status;
 
 use std::sync::Arc;
 
+use super::archive::Archives;
 use super::attendance::AttendanceService;
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
@@ -31,6 +32,7 @@ pub struct MaintenanceService {
     meetings: MeetingService,
     webhooks: WebhookService,
     attendance: AttendanceService,
+    archives: Archives,
 }
 
 impl MaintenanceService {
@@ -40,6 +42,7 @@ impl MaintenanceService {
         meetings: MeetingService,
         webhooks: WebhookService,
         attendance: AttendanceService,
+        archives: Archives,
     ) -> Self {
         Self {
             repairs: RepairRepo::new(store.clone()),
@@ -48,6 +51,7 @@ impl MaintenanceService {
             meetings,
             webhooks,
             attendance,
+            archives,
         }
     }
 }

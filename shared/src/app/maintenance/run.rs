@@ -163,6 +163,7 @@ impl MaintenanceService {
             Repair::Reschedule { .. } => Box::pin(self.meetings.resolve_reschedule(repair, claim)),
             Repair::Secret { .. } => Box::pin(self.licenses.resolve_secret(repair, claim)),
             Repair::Webhook { .. } => Box::pin(self.webhooks.replay(record, claim)),
+            Repair::Enqueue { .. } => Box::pin(self.archives.resolve_enqueue(repair, claim)),
         };
         let resolved = resolution.await?;
         if resolved == Resolved::Done {

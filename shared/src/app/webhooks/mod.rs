@@ -9,9 +9,12 @@ use sha2::{Digest, Sha256};
 mod replay;
 
 use super::licenses::LicenseService;
+use crate::app::archive::Archives;
 use crate::domain::attendance::{Attendance, FROM_WEBHOOK};
 use crate::domain::meeting::{Meeting, MeetingStatus};
+use crate::domain::recording::RecordingFile;
 use crate::error::AppError;
+use crate::queue::ArchiveJob;
 use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
 use crate::repo::reconcile::reconcile_at;
@@ -51,6 +54,7 @@ pub struct WebhookService {
     meetings: MeetingRepo,
     recordings: RecordingRepo,
     repairs: RepairRepo,
+    archives: Archives,
 }
 
 /// The signature headers as received.
@@ -81,12 +85,14 @@ impl WebhookService {
         meetings: MeetingRepo,
         recordings: RecordingRepo,
         repairs: RepairRepo,
+        archives: Archives,
     ) -> Self {
         Self {
             licenses,
             meetings,
             recordings,
             repairs,
+            archives,
         }
     }
 
@@ -179,10 +185,12 @@ impl WebhookService {
                 return Ok(WebhookOutcome::Unmatched);
             };
             let mut writes = vec![first()];
-            writes.extend(self.effect(event, meeting_id, &meeting).await?);
+            let effect = self.effect(event, academy_id, meeting_id, &meeting).await?;
+            writes.extend(effect.writes);
             match self.recordings.write(writes).await {
                 Ok(()) => {
                     tracing::info!(event = %name, meeting_id = %meeting_id, "webhook applied");
+                    self.archives.sent(&effect.jobs).await;
                     return Ok(WebhookOutcome::Applied);
                 }
                 Err(e) if already_seen(&e) => return Ok(WebhookOutcome::Duplicate),
@@ -229,11 +237,17 @@ impl WebhookService {
     async fn effect(
         &self,
         event: &ZoomEvent,
+        academy_id: &str,
         meeting_id: &str,
         meeting: &Meeting,
-    ) -> Result<Vec<Write>, AppError> {
+    ) -> Result<Effect, AppError> {
         use MeetingStatus::{Deleted, Ended, Started};
-        Ok(match event {
+        if let ZoomEvent::RecordingCompleted(e) = event {
+            return self
+                .recording_completed(academy_id, meeting_id, meeting, &e.payload.object)
+                .await;
+        }
+        Ok(Effect::writes(match event {
             ZoomEvent::MeetingStarted(e) => {
                 status_change(meeting, Started, &e.payload.object, event_time(&e.event_ts))
             }
@@ -251,17 +265,51 @@ impl WebhookService {
                 let who = &e.payload.object.participant;
                 self.attendance(meeting_id, who, Presence::Left).await?
             }
-            ZoomEvent::RecordingCompleted(e) => {
-                recording_files(meeting_id, meeting, &e.payload.object, COMPLETED)
-            }
             ZoomEvent::RecordingTrashed(e) => {
                 recording_files(meeting_id, meeting, &e.payload.object, "trashed")
             }
             ZoomEvent::RecordingDeleted(e) => {
                 recording_files(meeting_id, meeting, &e.payload.object, "deleted")
             }
-            // Answered by `handle` before any meeting is looked up.
-            ZoomEvent::UrlValidation(_) | ZoomEvent::Other => Vec::new(),
+            // Answered by `handle` before any meeting is looked up; a
+            // completed recording is handled above.
+            ZoomEvent::UrlValidation(_) | ZoomEvent::RecordingCompleted(_) | ZoomEvent::Other => {
+                Vec::new()
+            }
+        }))
+    }
+
+    /// New files: their records, and each its archive state and job in
+    /// the same batch (the license's `recordingArchive` says whether).
+    async fn recording_completed(
+        &self,
+        academy_id: &str,
+        meeting_id: &str,
+        meeting: &Meeting,
+        object: &RecordingObject,
+    ) -> Result<Effect, AppError> {
+        let writes = recording_files(meeting_id, meeting, object, COMPLETED);
+        let files: Vec<RecordingFile> = object
+            .recording_files
+            .iter()
+            .filter_map(|f| f.to_recording_file(COMPLETED))
+            .collect();
+        let mode = self
+            .licenses
+            .get(academy_id, &meeting.license_id)
+            .await?
+            .recording_archive;
+        let mut new = self
+            .archives
+            .for_new_files(academy_id, meeting_id, mode, &files)
+            .await?;
+        let mut writes = writes;
+        for file in &files {
+            writes.extend(new.take(&file.recording_id));
+        }
+        Ok(Effect {
+            writes,
+            jobs: new.jobs,
         })
     }
 
@@ -397,6 +445,21 @@ fn status_change(
         writes.push(delete_calendar(meeting));
     }
     writes
+}
+
+/// An event's writes, and the archive jobs to send once they committed.
+struct Effect {
+    writes: Vec<Write>,
+    jobs: Vec<ArchiveJob>,
+}
+
+impl Effect {
+    fn writes(writes: Vec<Write>) -> Self {
+        Self {
+            writes,
+            jobs: Vec::new(),
+        }
+    }
 }
 
 /// A recording completed, trashed or deleted: one record per file, with that
