@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts moto's server (DynamoDB + Secrets Manager wire protocol) on 127.0.0.1,
+# Starts moto's server (DynamoDB, Secrets Manager, S3 and SQS wire protocols) on 127.0.0.1,
 # installing it into a venv first if needed, and waits until it answers.
 # Prints `export AWS_ENDPOINT_URL=...` lines; the PID goes to $MOTO_PIDFILE.
 # Fails loudly when moto cannot be installed or does not come up.
@@ -39,7 +39,8 @@ for _ in $(seq 1 150); do
 import sys, urllib.request
 url = sys.argv[1]
 for service, target in [("dynamodb", "DynamoDB_20120810.ListTables"),
-                        ("secretsmanager", "secretsmanager.ListSecrets")]:
+                        ("secretsmanager", "secretsmanager.ListSecrets"),
+                        ("sqs", "AmazonSQS.ListQueues")]:
     request = urllib.request.Request(url + "/", data=b"{}", method="POST", headers={
         "Content-Type": "application/x-amz-json-1.1" if service == "secretsmanager"
                         else "application/x-amz-json-1.0",
@@ -49,6 +50,13 @@ for service, target in [("dynamodb", "DynamoDB_20120810.ListTables"),
     with urllib.request.urlopen(request, timeout=30) as answer:
         if answer.status != 200:
             sys.exit("start-moto: %s answered %d" % (target, answer.status))
+# S3 (path-style): list the buckets.
+request = urllib.request.Request(url + "/", method="GET", headers={
+    "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, "
+                     "SignedHeaders=host, Signature=0"})
+with urllib.request.urlopen(request, timeout=30) as answer:
+    if answer.status != 200:
+        sys.exit("start-moto: S3 ListBuckets answered %d" % answer.status)
 PY
     then
       echo "start-moto: moto answered but its DynamoDB / Secrets Manager did not" >&2

@@ -19,7 +19,6 @@ use crate::objects::ObjectLink;
 use crate::state::AppState;
 
 pub fn routes(state: AppState) -> Router {
-    let one = "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}";
     Router::new()
         .route(
             "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings",
@@ -29,9 +28,18 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/sync",
             post(sync),
         )
-        .route(one, axum::routing::patch(publish))
-        .route(&format!("{one}/archive"), post(archive_again))
-        .route(&format!("{one}/download"), get(download))
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}",
+            axum::routing::patch(publish),
+        )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}/archive",
+            post(archive_again),
+        )
+        .route(
+            "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}/download",
+            get(download),
+        )
         .with_state(state)
 }
 

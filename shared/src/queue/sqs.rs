@@ -15,11 +15,15 @@ use crate::store::Write;
 /// SQS's longest visibility timeout (12 hours) and long-poll wait (20 s).
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 const MAX_WAIT: Duration = Duration::from_secs(20);
+/// Between two receives when polling.
+const POLL: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct SqsQueue {
     client: Client,
     url: String,
+    /// Ask SQS to hold a receive until a job comes (long polling), or poll.
+    long_poll: bool,
 }
 
 fn unavailable(e: impl std::error::Error) -> QueueError {
@@ -35,7 +39,16 @@ impl SqsQueue {
         Self {
             client,
             url: url.into(),
+            long_poll: true,
         }
+    }
+
+    /// Polls instead of long polling: for an SQS emulation that serves one
+    /// request at a time (the test suite's moto), where a held receive
+    /// would hold up every other call.
+    pub fn polling(mut self) -> Self {
+        self.long_poll = false;
+        self
     }
 
     pub fn url(&self) -> &str {
@@ -50,6 +63,47 @@ impl SqsQueue {
             receipt: receipt.to_owned(),
             receive_count,
         })
+    }
+
+    async fn receive_once(
+        &self,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Option<Delivery>, QueueError> {
+        let answer = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(1)
+            .visibility_timeout(seconds(visibility, MAX_VISIBILITY))
+            .wait_time_seconds(seconds(wait, MAX_WAIT))
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        for message in answer.messages() {
+            let receipt = message.receipt_handle().unwrap_or_default();
+            let count = message
+                .attributes()
+                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            match Self::delivery(message.body().unwrap_or_default(), receipt, count) {
+                Some(delivery) => return Ok(Some(delivery)),
+                None => {
+                    // Not a job of ours: drop it rather than loop on it.
+                    tracing::warn!("an archive queue message that is not a job was dropped");
+                    let _ = self
+                        .client
+                        .delete_message()
+                        .queue_url(&self.url)
+                        .receipt_handle(receipt)
+                        .send()
+                        .await;
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn visible_in(&self, delivery: &Delivery, delay: Duration) -> Result<(), QueueError> {
@@ -89,40 +143,19 @@ impl JobQueue for SqsQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Option<Delivery>, QueueError> {
-        let answer = self
-            .client
-            .receive_message()
-            .queue_url(&self.url)
-            .max_number_of_messages(1)
-            .visibility_timeout(seconds(visibility, MAX_VISIBILITY))
-            .wait_time_seconds(seconds(wait, MAX_WAIT))
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        for message in answer.messages() {
-            let receipt = message.receipt_handle().unwrap_or_default();
-            let count = message
-                .attributes()
-                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1);
-            match Self::delivery(message.body().unwrap_or_default(), receipt, count) {
-                Some(delivery) => return Ok(Some(delivery)),
-                None => {
-                    // Not a job of ours: drop it rather than loop on it.
-                    tracing::warn!("an archive queue message that is not a job was dropped");
-                    let _ = self
-                        .client
-                        .delete_message()
-                        .queue_url(&self.url)
-                        .receipt_handle(receipt)
-                        .send()
-                        .await;
-                }
-            }
+        if self.long_poll {
+            return self.receive_once(visibility, wait).await;
         }
-        Ok(None)
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(delivery) = self.receive_once(visibility, Duration::ZERO).await? {
+                return Ok(Some(delivery));
+            }
+            if tokio::time::Instant::now() + POLL > until {
+                return Ok(None);
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     async fn done(&self, delivery: &Delivery) -> Result<(), QueueError> {

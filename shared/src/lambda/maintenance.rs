@@ -13,7 +13,9 @@ use crate::deadline::Deadline;
 use crate::http::deadline::{ANSWER_MARGIN, STEP_MARGIN};
 use crate::state::AppState;
 
-pub use lambda_http::Error;
+use super::Error;
+
+
 
 /// Serves maintenance runs until the runtime stops (the function's `main`).
 pub async fn run_maintenance(state: AppState) -> Result<(), Error> {

@@ -1,0 +1,64 @@
+//! The `recording-archiver` function's edge: each SQS record is one archive
+//! job, attempted under the invocation's deadline. A job to try again is
+//! reported in `batchItemFailures` (the event source mapping has
+//! `ReportBatchItemFailures`), after its visibility was set to the backoff;
+//! one given up is reported too, visible at once, so that the queue's
+//! redrive policy hands it to the dead-letter queue on its next receive.
+
+use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+use crate::app::archive::archiver::Settle;
+use crate::deadline::Deadline;
+use crate::http::deadline::STEP_MARGIN;
+use crate::queue::{Delivery, SqsQueue};
+use crate::state::AppState;
+
+use super::Error;
+
+/// Serves archive jobs until the runtime stops (the function's `main`).
+pub async fn run_archiver(state: AppState) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let state = state.clone();
+        async move {
+            let deadline = Deadline::from_epoch_ms(event.context.deadline).earlier(STEP_MARGIN);
+            Ok::<Value, Error>(deadline.scope(archive_records(&state, &event.payload)).await)
+        }
+    }))
+    .await
+}
+
+/// The records of one SQS event: `{"batchItemFailures": [...]}`.
+pub async fn archive_records(state: &AppState, event: &Value) -> Value {
+    let mut failures = Vec::new();
+    for record in event["Records"].as_array().into_iter().flatten() {
+        let id = record["messageId"].as_str().unwrap_or_default();
+        let Some(delivery) = delivery(record) else {
+            // Not a job: nothing will ever make it one. Dropped, loudly.
+            tracing::error!(message_id = %id, "an archive queue record that is not a job was dropped");
+            continue;
+        };
+        let queue = state.archives.queue();
+        match state.archiver.process(queue.as_ref(), &delivery).await {
+            Ok(Settle::Done) => {}
+            Ok(Settle::RetryAfter(_) | Settle::Dead) => failures.push(json!({"itemIdentifier": id})),
+            Err(e) => {
+                tracing::warn!(job = %delivery.job.id(), error = %e, "archive job not settled");
+                failures.push(json!({"itemIdentifier": id}));
+            }
+        }
+    }
+    json!({"batchItemFailures": failures})
+}
+
+fn delivery(record: &Value) -> Option<Delivery> {
+    let count = record["attributes"]["ApproximateReceiveCount"]
+        .as_str()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    SqsQueue::delivery(
+        record["body"].as_str()?,
+        record["receiptHandle"].as_str()?,
+        count,
+    )
+}
