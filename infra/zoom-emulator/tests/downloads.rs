@@ -239,6 +239,17 @@ async fn refused_credentials_get_zooms_html_page_and_unknown_files_3301() {
     let (_, _, second) = seeded(&zoom, json!([{}])).await;
     let foreign = access_token(&second);
     assert_html_page(fetch(&client, url, Some(foreign)).await, "Only the host").await;
+    // Nor does one for a newer instance of the same meeting.
+    let meeting = body["id"].to_string();
+    zoom.add_recording(&meeting, json!([{}]));
+    let newer = zoom.recording_completed_event(&meeting).unwrap();
+    assert_ne!(newer["payload"]["object"]["uuid"], body["uuid"]);
+    let newer_token = newer["download_token"].as_str().unwrap();
+    assert_html_page(
+        fetch(&client, url, Some(newer_token)).await,
+        "Only the host",
+    )
+    .await;
     // Revoked OAuth tokens no longer work; the download token still does.
     assert_eq!(fetch(&client, url, Some(&token)).await.status(), 302);
     zoom.revoke_tokens();
