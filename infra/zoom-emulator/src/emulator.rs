@@ -86,9 +86,12 @@ impl Emulator {
         self.shared.lock().faults.push(fault);
     }
 
-    /// Removes every fault.
+    /// Removes every fault, download faults included
+    /// ([`Emulator::serve_html_for`], [`Emulator::cut_download`]).
     pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
+        let mut state = self.shared.lock();
+        state.faults.clear();
+        state.downloads.clear_faults();
     }
 
     /// Requests received by an endpoint so far, faulted ones included.
@@ -101,8 +104,9 @@ impl Emulator {
             .unwrap_or(0)
     }
 
-    /// Invalidates every token issued so far (401 code 124 "Invalid access
-    /// token."); tokens issued afterwards work.
+    /// Invalidates every access token issued so far (401 code 124 "Invalid
+    /// access token."; recording downloads with them answer Zoom's HTML
+    /// page); tokens issued afterwards work. Download tokens are not touched.
     pub fn revoke_tokens(&self) {
         self.shared.lock().tokens.clear();
     }
@@ -158,7 +162,9 @@ impl Emulator {
     /// Seeds a recording of meeting `meeting_id` for `GET
     /// /meetings/{id}/recordings`. `files` is an array of (partial) recording
     /// file objects, or an object with `recording_files`; missing fields get
-    /// Zoom-like defaults. If the meeting exists, the recording takes its
+    /// Zoom-like defaults (`file_size` 1 000 000 for an MP4, 4096 otherwise),
+    /// and every `download_url` is the emulator's `/rec/download/{id}`,
+    /// which serves [`crate::recording_content`]`(id, file_size)`. If the meeting exists, the recording takes its
     /// account, host, topic and times, and its first recording takes its
     /// UUID; otherwise it belongs to the first account's first user. Each call
     /// adds a newer instance; the numeric id answers the newest.

@@ -12,7 +12,9 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::scopes::ScopeRule;
 use crate::state::Shared;
-use crate::{meeting_list, meetings, oauth, recordings, report, users};
+use crate::{
+    downloads, meeting_list, meetings, oauth, recording_delete, recordings, report, users,
+};
 
 /// One endpoint: how it is reached, what it accepts, who answers it.
 pub(crate) struct Declaration {
@@ -20,7 +22,8 @@ pub(crate) struct Declaration {
     pub method: MethodFilter,
     /// An axum path pattern.
     pub path: &'static str,
-    /// `None` for the token endpoint (no bearer token, no scopes).
+    /// `None` outside the REST API (the token endpoint, recording downloads):
+    /// no scope check.
     pub scopes: Option<ScopeRule>,
     /// The handler, routed for `method`.
     pub route: fn(MethodFilter) -> MethodRouter<Arc<Shared>>,
@@ -42,7 +45,8 @@ pub(crate) fn declaration(endpoint: Endpoint) -> &'static Declaration {
 /// Declares [`Endpoint`] and [`ENDPOINTS`] from one list, so the two cannot
 /// drift apart. An entry: doc comment, `Name: METHOD "path" => handler`,
 /// then, for a REST endpoint, `granular [..], classic [..]` (the granular
-/// ones are named, in this order, in the missing-scopes message).
+/// ones are named, in this order, in the missing-scopes message). New
+/// entries go last (the enum is public; its order is the table's).
 macro_rules! endpoints {
     ($(
         $(#[$doc:meta])*
@@ -123,6 +127,26 @@ endpoints! {
     ParticipantsReport: GET "/v2/report/meetings/{meeting_id}/participants" => report::participants,
         granular ["report:read:list_meeting_participants:admin"],
         classic ["report:read:admin"];
+    /// Trashes or deletes one recording file (ZOOM-2.md C).
+    DeleteRecordingFile: DELETE "/v2/meetings/{meeting_id}/recordings/{recording_id}" => recording_delete::delete_file,
+        granular [
+            "cloud_recording:delete:recording_file",
+            "cloud_recording:delete:recording_file:admin",
+        ],
+        classic ["recording:write", "recording:write:admin"];
+    /// Trashes or deletes all of a meeting instance's recording files.
+    DeleteRecordings: DELETE "/v2/meetings/{meeting_id}/recordings" => recording_delete::delete_all,
+        granular [
+            "cloud_recording:delete:meeting_recording",
+            "cloud_recording:delete:meeting_recording:admin",
+        ],
+        classic ["recording:write", "recording:write:admin"];
+    /// A recording file's `download_url` (Zoom's web domain): a download
+    /// token or OAuth token as `Authorization: Bearer`, no scope check; 302
+    /// to [`Endpoint::StreamRecording`], or Zoom's 200 HTML page.
+    DownloadRecording: GET "/rec/download/{file_id}" => downloads::download;
+    /// The signed link a download redirects to (Zoom's CDN): the bytes.
+    StreamRecording: GET "/rec/stream/{file_id}" => downloads::stream;
 }
 
 #[cfg(test)]

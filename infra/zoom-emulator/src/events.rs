@@ -227,7 +227,9 @@ fn recording_operation_object(recording: &RecordingInstance) -> Map<String, Valu
 }
 
 /// `recording.completed` at `at`, with `download_token` at the top level (a
-/// sibling of `payload`, as Zoom sends it).
+/// sibling of `payload`, as Zoom sends it). The emulator's downloads accept
+/// only tokens it issued: for a seeded recording use
+/// [`crate::Emulator::recording_completed_event`].
 pub fn recording_completed(
     recording: &RecordingInstance,
     download_token: &str,
@@ -293,7 +295,8 @@ pub fn endpoint_url_validation(plain_token: &str) -> Value {
     })
 }
 
-/// A fresh `download_token` (JWT-shaped, as Zoom's are).
+/// A fresh `download_token` (JWT-shaped, as Zoom's are), not registered:
+/// downloads refuse it.
 pub fn download_token() -> String {
     ids::download_token()
 }

@@ -72,6 +72,17 @@ pub(crate) fn participant_uuid() -> String {
     file_id().to_uppercase()
 }
 
+/// 32 random bytes, for keys.
+pub(crate) fn secret_key() -> [u8; 32] {
+    random_bytes::<32>()
+}
+
+/// A JWT-shaped `download_access_token` (from `GET
+/// /meetings/{id}/recordings`); never the same twice.
+pub(crate) fn download_access_token() -> String {
+    jwt_shaped(r#""purpose":"recording_download_access""#)
+}
+
 /// A JWT-shaped recording `download_token`; never the same twice.
 pub(crate) fn download_token() -> String {
     jwt_shaped(r#""purpose":"recording_download""#)
@@ -92,5 +103,6 @@ mod tests {
         assert_eq!(zak().split('.').count(), 3);
         assert_eq!(participant_uuid().len(), 36);
         assert_ne!(download_token(), download_token());
+        assert_ne!(download_access_token(), download_token());
     }
 }

@@ -6,6 +6,9 @@
 //! down to a created meeting's whole lifecycle ([`Emulator::emit_lifecycle`],
 //! or only chosen deliveries of it with [`Emulator::emit_lifecycle_filtered`]),
 //! after which the participant report lists the instance's sessions.
+//! Recording files download from the emulator itself (`/rec/download/{id}`,
+//! Zoom's HTML page for refusals, a 302 to a signed `/rec/stream` link), with
+//! deterministic bytes generated while streaming ([`recording_content`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -21,7 +24,12 @@
 
 mod auth;
 mod config;
+mod content;
+mod content_body;
 mod daily_limit;
+mod download_faults;
+mod download_tokens;
+mod downloads;
 mod emulator;
 mod endpoints;
 pub mod events;
@@ -34,6 +42,8 @@ mod meeting_model;
 mod meetings;
 mod oauth;
 mod participant;
+mod recording_delete;
+mod recording_files;
 mod recordings;
 mod reply;
 mod report;
@@ -41,12 +51,16 @@ mod router;
 mod scopes;
 mod server;
 mod state;
+mod stream_links;
 mod users;
 pub mod webhook;
 
 pub use config::{
     Account, AppType, DEMO_ACCOUNT_ID, DEMO_BASIC_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_HOST_ID, DEMO_SCOPES, EmulatorConfig, PlanType, User,
+};
+pub use content::{
+    CONTENT_CHUNK_SIZE, RecordingContent, recording_content, recording_content_sha256,
 };
 pub use daily_limit::DAILY_CREATE_UPDATE_LIMIT;
 pub use emulator::Emulator;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::download_tokens::{self, WEBHOOK_TOKEN_TTL};
 use crate::emulator::Emulator;
 use crate::events::{self, MeetingInstance};
 use crate::ids;
@@ -187,7 +188,9 @@ impl Emulator {
     /// Builds the events Zoom would send for meeting `meeting_id` (created
     /// earlier through the API), in order: `meeting.started`, every
     /// `meeting.participant_joined` / `meeting.participant_left` ordered by
-    /// time, `meeting.ended`, and (if `with_recording`) `recording.completed`.
+    /// time, `meeting.ended`, and (if `with_recording`) `recording.completed`,
+    /// whose top-level `download_token` downloads the recording's files for
+    /// 24 hours (from when this is called).
     ///
     /// The instance starts at the meeting's scheduled `start_time`, has its
     /// stored UUID and lasts `lifecycle.duration`. With a recording (an MP4,
@@ -230,9 +233,11 @@ impl Emulator {
                 .recordings
                 .retain(|r| !(r.meeting_id() == id && r.uuid() == uuid));
             let completed_at = end + chrono::Duration::minutes(RECORDING_DELAY_MINUTES);
+            let token = ids::download_token();
+            download_tokens::grant(&mut state, &recording, &token, WEBHOOK_TOKEN_TTL);
             out.push(events::recording_completed(
                 &recording.instance,
-                &ids::download_token(),
+                &token,
                 completed_at,
             ));
             state.recordings.push(recording);

@@ -1,19 +1,22 @@
 //! `GET /v2/meetings/{meetingId}/recordings` and the seeding behind
-//! [`crate::Emulator::add_recording`].
+//! [`crate::Emulator::add_recording`]. Every file's `download_url` is the
+//! emulator's own `/rec/download/{fileId}` ([`crate::downloads`]).
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{self, Call};
+use crate::download_tokens;
 use crate::events::{MeetingInstance, RecordingInstance};
 use crate::ids;
 use crate::meeting_model::zoom_time;
+use crate::recording_files;
 use crate::reply::{self, Rejection};
 use crate::state::Shared;
 
@@ -52,7 +55,7 @@ impl Recording {
     }
 
     /// Whether `key` (a numeric meeting id or an instance UUID) names it.
-    fn answers(&self, key: &str) -> bool {
+    pub(crate) fn answers(&self, key: &str) -> bool {
         match key.parse::<u64>() {
             Ok(id) => self.meeting_id() == id,
             Err(_) => self.uuid() == key,
@@ -63,37 +66,68 @@ impl Recording {
 /// `meetingId` is a numeric id (its latest recorded instance) or an instance
 /// UUID. A UUID that starts with `/` or contains `//` must arrive double
 /// URL-encoded; sent encoded only once it is not found, as on Zoom.
+///
+/// Trashed and deleted files are left out; an instance left with none is
+/// not found (3301), and a numeric id then answers an older instance.
+/// `include_fields=download_access_token` adds a top-level
+/// `download_access_token` that downloads this recording's files for `ttl`
+/// seconds (0–604800, default 86400; UNCONFIRMED: the default, and the 400
+/// code 300 for a `ttl` out of range).
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     call: Call,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
+    let access_token_ttl = access_token_ttl(&call.uri)?;
     let key = call
         .uri
         .path()
         .strip_prefix("/v2/meetings/")
         .and_then(|rest| rest.strip_suffix("/recordings"))
         .and_then(decode_meeting_key);
-    let state = shared.lock();
+    let mut state = shared.lock();
     let recording = key
         .and_then(|key| {
-            state
-                .recordings
-                .iter()
-                .rev()
-                .find(|r| r.account == caller.account && r.answers(&key))
+            state.recordings.iter().rev().find(|r| {
+                r.account == caller.account
+                    && r.answers(&key)
+                    && r.instance
+                        .recording_files
+                        .iter()
+                        .any(recording_files::listed)
+            })
         })
-        .ok_or_else(|| {
-            reply::zoom_error(
-                StatusCode::NOT_FOUND,
-                3301,
-                "This recording does not exist.",
-            )
-        })?;
+        .ok_or_else(reply::recording_not_found)?
+        .clone();
+    let access_token = access_token_ttl
+        .map(|ttl| download_tokens::issue_access_token(&mut state, &recording, ttl));
     Ok(reply::json(
         StatusCode::OK,
-        &recording_json(&recording.instance),
+        &recording_json(&recording.instance, access_token.as_deref()),
     ))
+}
+
+/// The lifetime of the `download_access_token` asked for, if
+/// `include_fields` (a comma-separated list) names it.
+fn access_token_ttl(uri: &Uri) -> Result<Option<std::time::Duration>, Rejection> {
+    let params = auth::query_params(uri);
+    let wanted = auth::param(&params, "include_fields").is_some_and(|fields| {
+        fields
+            .split(',')
+            .any(|f| f.trim() == "download_access_token")
+    });
+    if !wanted {
+        return Ok(None);
+    }
+    let ttl = match auth::param(&params, "ttl") {
+        None => download_tokens::DEFAULT_ACCESS_TOKEN_TTL,
+        Some(ttl) => ttl
+            .parse::<u64>()
+            .ok()
+            .filter(|&ttl| ttl <= download_tokens::MAX_ACCESS_TOKEN_TTL)
+            .ok_or_else(|| reply::validation_failed("ttl"))?,
+    };
+    Ok(Some(std::time::Duration::from_secs(ttl)))
 }
 
 /// Decodes the raw path segment: once (the router's job on Zoom), and once
@@ -110,10 +144,17 @@ pub(crate) fn decode_meeting_key(raw: &str) -> Option<String> {
     Some(once)
 }
 
-/// Zoom's recording body for one instance.
-fn recording_json(recording: &RecordingInstance) -> Value {
+/// Zoom's recording body for one instance: its listed files, and the
+/// `download_access_token` if one was asked for.
+fn recording_json(recording: &RecordingInstance, access_token: Option<&str>) -> Value {
     let meeting = &recording.meeting;
-    json!({
+    let files: Vec<Value> = recording
+        .recording_files
+        .iter()
+        .filter(|f| recording_files::listed(f))
+        .cloned()
+        .collect();
+    let mut body = json!({
         "uuid": meeting.uuid,
         "id": meeting.id,
         "account_id": meeting.account_id,
@@ -124,13 +165,18 @@ fn recording_json(recording: &RecordingInstance) -> Value {
         "start_time": zoom_time(&meeting.start_time),
         "timezone": meeting.timezone,
         "duration": meeting.duration,
-        "total_size": total_size(&recording.recording_files),
-        "recording_count": recording.recording_files.len(),
+        "total_size": total_size(&files),
+        "recording_count": files.len(),
         "share_url": recording.share_url,
         "recording_play_passcode": recording.recording_play_passcode,
         "password": meeting.password,
-        "recording_files": recording.recording_files,
-    })
+    });
+    let object = body.as_object_mut().expect("object literal");
+    if let Some(token) = access_token {
+        object.insert("download_access_token".into(), token.into());
+    }
+    object.insert("recording_files".into(), files.into());
+    body
 }
 
 /// The sum of the files' `file_size`.
@@ -144,7 +190,11 @@ pub(crate) fn total_size(files: &[Value]) -> u64 {
 /// Builds a recording's files from what a test gave: an array of (possibly
 /// partial) file objects, or an object with `recording_files`. Missing fields
 /// get Zoom-like defaults (`CC`/`TB` files get no `id`, `status`,
-/// `file_size`, `recording_type` or `play_url`, as on Zoom).
+/// `file_size`, `recording_type` or `play_url`, as on Zoom; other files a
+/// `file_size` of 1 000 000 bytes for an MP4, 4096 otherwise). The
+/// `download_url` is always the emulator's `/rec/download/{id}`, with the
+/// given `id` if there is one (a fresh one for `CC`/`TB` files, which only
+/// their `download_url` names).
 pub(crate) fn build_files(
     given: Value,
     uuid: &str,
@@ -196,7 +246,11 @@ fn complete_file(
         .and_then(Value::as_str)
         .unwrap_or("MP4")
         .to_owned();
-    let id = ids::file_id();
+    let id = match given.get("id") {
+        Some(Value::String(id)) => id.clone(),
+        Some(Value::Null) | None => ids::file_id(),
+        Some(other) => other.to_string(),
+    };
     let mut file = Map::new();
     let bare = matches!(file_type.as_str(), "CC" | "TB");
     if !bare {
@@ -208,21 +262,21 @@ fn complete_file(
     file.insert("file_type".into(), file_type.clone().into());
     file.insert("file_extension".into(), extension(&file_type).into());
     if !bare {
-        file.insert("file_size".into(), 1_048_576.into());
+        let size = recording_files::default_size(&file_type);
+        file.insert("file_size".into(), size.into());
         file.insert(
             "play_url".into(),
             format!("{base_url}/rec/play/{id}").into(),
         );
     }
-    file.insert(
-        "download_url".into(),
-        format!("{base_url}/rec/download/{id}").into(),
-    );
+    let download_url = recording_files::download_url(base_url, &id);
+    file.insert("download_url".into(), download_url.clone().into());
     if !bare {
-        file.insert("status".into(), "completed".into());
+        file.insert("status".into(), recording_files::COMPLETED.into());
         file.insert("recording_type".into(), recording_type(&file_type).into());
     }
     file.extend(given);
+    file.insert("download_url".into(), download_url.into());
     Value::Object(file)
 }
 

@@ -109,3 +109,12 @@ pub(crate) fn meeting_not_found(meeting_id: &str) -> Rejection {
         format!("Meeting does not exist: {meeting_id}."),
     )
 }
+
+/// `404 {"code":3301,"message":"This recording does not exist."}`
+pub(crate) fn recording_not_found() -> Rejection {
+    zoom_error(
+        StatusCode::NOT_FOUND,
+        3301,
+        "This recording does not exist.",
+    )
+}

@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Account, EmulatorConfig, User};
+use crate::download_faults::DownloadState;
+use crate::download_tokens::DownloadGrant;
 use crate::endpoints::Endpoint;
 use crate::faults::Fault;
+use crate::ids;
 use crate::meeting_model::Meeting;
 use crate::recordings::Recording;
 use crate::report::{EndedInstance, ReportCursor};
@@ -24,6 +27,8 @@ pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
     pub started_at: DateTime<Utc>,
+    /// Signs the `/rec/stream` links downloads redirect to.
+    pub link_key: [u8; 32],
     state: Mutex<State>,
 }
 
@@ -64,6 +69,13 @@ pub(crate) struct State {
     pub report_cursors: HashMap<String, ReportCursor>,
     /// Every access token and user token (ZAK) handed out, for secret scans.
     pub issued: Vec<String>,
+    /// Recording download tokens (webhook `download_token`s and
+    /// `download_access_token`s) by token.
+    pub download_grants: HashMap<String, DownloadGrant>,
+    /// Every download token handed out, for secret scans.
+    pub issued_download_tokens: Vec<String>,
+    /// Download faults, knobs and counts.
+    pub downloads: DownloadState,
 }
 
 impl Shared {
@@ -78,6 +90,7 @@ impl Shared {
             me_supported: config.me_supported,
             base_url,
             started_at: Utc::now(),
+            link_key: ids::secret_key(),
             state: Mutex::new(state),
         }
     }

@@ -69,6 +69,18 @@ fn requests() -> Vec<(Method, &'static str, Option<Value>, &'static str)> {
             None,
             "cloud_recording:read:list_recording_files, cloud_recording:read:list_recording_files:admin, cloud_recording:read:list_recording_files:master",
         ),
+        (
+            Method::DELETE,
+            "/meetings/81234567890/recordings/some-file-id?action=trash",
+            None,
+            "cloud_recording:delete:recording_file, cloud_recording:delete:recording_file:admin",
+        ),
+        (
+            Method::DELETE,
+            "/meetings/81234567890/recordings",
+            None,
+            "cloud_recording:delete:meeting_recording, cloud_recording:delete:meeting_recording:admin",
+        ),
     ]
 }
 
