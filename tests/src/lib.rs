@@ -23,6 +23,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "user:read:user:admin",
     "user:read:token:admin",
     "cloud_recording:read:list_recording_files:admin",
+    "cloud_recording:delete:recording_file:admin",
     "report:read:list_meeting_participants:admin",
     // Webhook events (ZOOM.md §4): participant and recording events.
     "meeting:read:participant:admin",
@@ -211,6 +212,9 @@ impl Backend {
             "SECRETS_PREFIX" => Some(prefix.to_owned()),
             "ZOOM_API_URL" => Some(zoom.api_url()),
             "ZOOM_OAUTH_URL" => Some(zoom.oauth_url()),
+            // A failed archive attempt is retried at once (tests wait for
+            // the outcome, not for a backoff).
+            "ARCHIVE_RETRY_SECONDS" => Some("0".to_owned()),
             _ => None,
         })
         .expect("test configuration")

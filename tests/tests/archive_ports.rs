@@ -26,19 +26,29 @@ const HIDE: Duration = Duration::from_secs(600);
 async fn a_store_queue_claims_settles_and_survives_a_restart(kind: StoreKind) {
     let any = store_of(kind).await;
     let queue = StoreQueue::new(any.store.clone());
-    let write = queue.in_batch(&job(1)).expect("a store queue enqueues in the batch");
+    let write = queue
+        .in_batch(&job(1))
+        .expect("a store queue enqueues in the batch");
     any.store.transact(vec![write]).await.unwrap();
     queue.send(&job(1)).await.unwrap();
 
     // A new queue on the same store (a restarted process) finds the job.
     let queue = StoreQueue::new(any.store.clone());
-    let first = queue.receive(HIDE, Duration::ZERO).await.unwrap().expect("the job");
+    let first = queue
+        .receive(HIDE, Duration::ZERO)
+        .await
+        .unwrap()
+        .expect("the job");
     assert_eq!((first.job.clone(), first.receive_count), (job(1), 1));
     // Hidden while held.
     assert!(queue.receive(HIDE, Duration::ZERO).await.unwrap().is_none());
     // Back after its delay, counted again.
     queue.retry_after(&first, Duration::ZERO).await.unwrap();
-    let second = queue.receive(HIDE, Duration::ZERO).await.unwrap().expect("again");
+    let second = queue
+        .receive(HIDE, Duration::ZERO)
+        .await
+        .unwrap()
+        .expect("again");
     assert_eq!(second.receive_count, 2);
     // The first receipt no longer settles it.
     queue.done(&first).await.unwrap();
@@ -95,7 +105,10 @@ async fn sqs() -> (SqsQueue, aws_sdk_sqs::Client, String) {
 #[tokio::test]
 async fn sqs_jobs_go_to_the_dead_letters_after_five_receives() {
     let (queue, client, url) = sqs().await;
-    assert!(queue.in_batch(&job(4)).is_none(), "SQS is outside the store");
+    assert!(
+        queue.in_batch(&job(4)).is_none(),
+        "SQS is outside the store"
+    );
     queue.send(&job(4)).await.unwrap();
     for receive in 1..=5 {
         let got = queue
@@ -110,7 +123,13 @@ async fn sqs_jobs_go_to_the_dead_letters_after_five_receives() {
             queue.dead(&got).await.unwrap();
         }
     }
-    assert!(queue.receive(HIDE, Duration::from_secs(1)).await.unwrap().is_none());
+    assert!(
+        queue
+            .receive(HIDE, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let dead_url = format!("{url}-dlq");
     let dead = client
         .receive_message()
@@ -129,9 +148,19 @@ async fn sqs_jobs_go_to_the_dead_letters_after_five_receives() {
 async fn sqs_done_deletes_the_job() {
     let (queue, _, _) = sqs().await;
     queue.send(&job(5)).await.unwrap();
-    let got = queue.receive(Duration::ZERO, Duration::from_secs(2)).await.unwrap().unwrap();
+    let got = queue
+        .receive(Duration::ZERO, Duration::from_secs(2))
+        .await
+        .unwrap()
+        .unwrap();
     queue.done(&got).await.unwrap();
-    assert!(queue.receive(HIDE, Duration::from_secs(1)).await.unwrap().is_none());
+    assert!(
+        queue
+            .receive(HIDE, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn bucket() -> S3Objects {
@@ -141,7 +170,10 @@ async fn bucket() -> S3Objects {
     lms_zoom_local::archiver::ensure_aws(&mut config, &sdk)
         .await
         .expect("bucket in moto");
-    S3Objects::new(lms_zoom::state::s3_client(&sdk), config.recordings_bucket.unwrap())
+    S3Objects::new(
+        lms_zoom::state::s3_client(&sdk),
+        config.recordings_bucket.unwrap(),
+    )
 }
 
 fn pattern(n: usize) -> Vec<u8> {
@@ -152,16 +184,30 @@ fn pattern(n: usize) -> Vec<u8> {
 async fn s3_multipart_uploads_appear_whole_and_presigned_links_read_them() {
     let objects = bucket().await;
     let data = pattern(20 * 1024 * 1024 + 123);
-    let mut upload = objects.upload("recordings/a/m/big.mp4", "video/mp4").await.unwrap();
+    let mut upload = objects
+        .upload("recordings/a/m/big.mp4", "video/mp4")
+        .await
+        .unwrap();
     for chunk in data.chunks(1024 * 1024) {
         upload.write(Bytes::copy_from_slice(chunk)).await.unwrap();
     }
-    assert_eq!(objects.size("recordings/a/m/big.mp4").await.unwrap(), None, "not before it is finished");
+    assert_eq!(
+        objects.size("recordings/a/m/big.mp4").await.unwrap(),
+        None,
+        "not before it is finished"
+    );
     upload.finish().await.unwrap();
-    assert_eq!(objects.size("recordings/a/m/big.mp4").await.unwrap(), Some(data.len() as u64));
+    assert_eq!(
+        objects.size("recordings/a/m/big.mp4").await.unwrap(),
+        Some(data.len() as u64)
+    );
 
     let ObjectLink::Url(url) = objects
-        .link("recordings/a/m/big.mp4", Duration::from_secs(600), "big.mp4")
+        .link(
+            "recordings/a/m/big.mp4",
+            Duration::from_secs(600),
+            "big.mp4",
+        )
         .await
         .unwrap()
     else {
@@ -177,13 +223,24 @@ async fn s3_multipart_uploads_appear_whole_and_presigned_links_read_them() {
 #[tokio::test]
 async fn s3_small_files_and_aborted_uploads() {
     let objects = bucket().await;
-    let mut small = objects.upload("recordings/a/m/chat.txt", "text/plain").await.unwrap();
+    let mut small = objects
+        .upload("recordings/a/m/chat.txt", "text/plain")
+        .await
+        .unwrap();
     small.write(Bytes::from_static(b"hola")).await.unwrap();
     small.finish().await.unwrap();
-    assert_eq!(objects.size("recordings/a/m/chat.txt").await.unwrap(), Some(4));
+    assert_eq!(
+        objects.size("recordings/a/m/chat.txt").await.unwrap(),
+        Some(4)
+    );
 
-    let mut cut = objects.upload("recordings/a/m/cut.mp4", "video/mp4").await.unwrap();
-    cut.write(Bytes::from(pattern(9 * 1024 * 1024))).await.unwrap();
+    let mut cut = objects
+        .upload("recordings/a/m/cut.mp4", "video/mp4")
+        .await
+        .unwrap();
+    cut.write(Bytes::from(pattern(9 * 1024 * 1024)))
+        .await
+        .unwrap();
     cut.abort().await;
     assert_eq!(objects.size("recordings/a/m/cut.mp4").await.unwrap(), None);
 }

@@ -33,6 +33,7 @@ pub const DEMO_SCOPES: &[&str] = &[
     "cloud_recording:read:list_user_recordings:admin",
     "cloud_recording:read:recording:admin",
     "cloud_recording:delete:meeting_recording:admin",
+    "cloud_recording:delete:recording_file:admin",
     "archiving:read:archived_files:admin",
     "archiving:read:list_archived_files:admin",
 ];

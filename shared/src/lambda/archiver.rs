@@ -22,7 +22,11 @@ pub async fn run_archiver(state: AppState) -> Result<(), Error> {
         let state = state.clone();
         async move {
             let deadline = Deadline::from_epoch_ms(event.context.deadline).earlier(STEP_MARGIN);
-            Ok::<Value, Error>(deadline.scope(archive_records(&state, &event.payload)).await)
+            Ok::<Value, Error>(
+                deadline
+                    .scope(archive_records(&state, &event.payload))
+                    .await,
+            )
         }
     }))
     .await
@@ -41,7 +45,9 @@ pub async fn archive_records(state: &AppState, event: &Value) -> Value {
         let queue = state.archives.queue();
         match state.archiver.process(queue.as_ref(), &delivery).await {
             Ok(Settle::Done) => {}
-            Ok(Settle::RetryAfter(_) | Settle::Dead) => failures.push(json!({"itemIdentifier": id})),
+            Ok(Settle::RetryAfter(_) | Settle::Dead) => {
+                failures.push(json!({"itemIdentifier": id}))
+            }
             Err(e) => {
                 tracing::warn!(job = %delivery.job.id(), error = %e, "archive job not settled");
                 failures.push(json!({"itemIdentifier": id}));

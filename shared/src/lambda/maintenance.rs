@@ -15,8 +15,6 @@ use crate::state::AppState;
 
 use super::Error;
 
-
-
 /// Serves maintenance runs until the runtime stops (the function's `main`).
 pub async fn run_maintenance(state: AppState) -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

@@ -68,7 +68,7 @@ impl StoreQueue {
     async fn claim_next(&self, visibility: Duration) -> Result<Option<Delivery>, QueueError> {
         let items = self
             .store
-            .query(&Query::new(QUEUE_PK, SkRange::AtLeast(String::new()), SCAN))
+            .query(&Query::new(QUEUE_PK, SkRange::AtLeast("!".into()), SCAN))
             .await
             .map_err(unavailable)?;
         let now = Utc::now().timestamp_millis();
@@ -124,7 +124,7 @@ impl StoreQueue {
         let count = |pk: &'static str| async move {
             crate::repo::paging::collect::<serde_json::Value>(
                 self.store.as_ref(),
-                Query::new(pk, SkRange::AtLeast(String::new()), 1000),
+                Query::new(pk, SkRange::AtLeast("!".into()), 1000),
             )
             .await
             .map(|v| v.len())
