@@ -224,6 +224,25 @@ async fn three_files_archive_once_and_publishing_decides_the_link(kind: StoreKin
         );
     }
 
+    if kind == StoreKind::Embedded {
+        // The local server serves the copy itself, ranges included.
+        let part = a
+            .server
+            .http
+            .get(a.path("/f-video/download"))
+            .header("range", "bytes=100-199")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(part.status(), 206);
+        assert_eq!(
+            part.headers()["content-range"],
+            format!("bytes 100-199/{}", 9 * MIB + 17).as_str()
+        );
+        let (_, whole) = a.download("f-video").await;
+        assert_eq!(part.bytes().await.unwrap().as_ref(), &whole[100..200]);
+    }
+
     // Zoom redelivers the same event: nothing new is queued or copied.
     for _ in 0..4 {
         let body = serde_json::to_vec(&event).unwrap();

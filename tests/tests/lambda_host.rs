@@ -75,10 +75,22 @@ fn function_specs_are_template_yaml() {
         assert_eq!(u64::from(spec.memory_mb), memory, "{binary}");
         let mut routes: Vec<Route> = Vec::new();
         let mut schedules = Vec::new();
+        let mut queues = Vec::new();
         for (_, event) in props["Events"].as_mapping().unwrap() {
             let p = &event["Properties"];
             if event["Type"].as_str() == Some("Schedule") {
                 schedules.push(p["Schedule"].as_str().unwrap());
+                continue;
+            }
+            if event["Type"].as_str() == Some("SQS") {
+                queues.push(p["BatchSize"].as_u64().unwrap());
+                let reports = p["FunctionResponseTypes"].as_sequence().unwrap();
+                assert!(
+                    reports
+                        .iter()
+                        .any(|r| r.as_str() == Some("ReportBatchItemFailures")),
+                    "{binary}: partial-batch failures"
+                );
                 continue;
             }
             assert_eq!(event["Type"].as_str(), Some("HttpApi"));
@@ -102,6 +114,7 @@ fn function_specs_are_template_yaml() {
             Vec::from_iter(spec.schedule),
             "{binary}: schedule"
         );
+        assert_eq!(queues, Vec::from_iter(spec.queue_batch), "{binary}: queue");
         seen.push(binary.to_owned());
     }
     seen.sort();
@@ -111,6 +124,7 @@ fn function_specs_are_template_yaml() {
             "licenses",
             "maintenance",
             "meetings",
+            "recording-archiver",
             "sdk-signature",
             "zoom-webhooks"
         ]

@@ -227,6 +227,7 @@ async fn classic_scopes_satisfy_the_scope_check() {
             "meeting:read:admin",
             "user:read:admin",
             "recording:read:admin",
+            "recording:write:admin",
             "report:read:admin",
         ])
         .with_user(User::licensed(HOST_ID, HOST_EMAIL));

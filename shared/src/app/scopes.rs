@@ -54,11 +54,13 @@ mod tests {
             missing,
             vec![
                 "meeting:read:list_meetings:admin",
+                "cloud_recording:delete:recording_file:admin",
                 "report:read:list_meeting_participants:admin"
             ]
         );
         let mut granular = granular;
         granular.push("meeting:read:list_meetings:admin".into());
+        granular.push("cloud_recording:delete:recording_file:admin".into());
         granular.push("report:read:list_meeting_participants:admin".into());
         assert_eq!(check_scopes(&granular).0.status, CheckStatus::Pass);
         let classic = scopes(&[
@@ -66,6 +68,7 @@ mod tests {
             "meeting:read:admin",
             "user:read:admin",
             "recording:read:admin",
+            "recording:write:admin",
             "report:read:admin",
         ]);
         let (check, missing) = check_scopes(&classic);
@@ -100,6 +103,7 @@ mod tests {
             vec![
                 "user:read:token:admin",
                 "cloud_recording:read:list_recording_files:admin",
+                "cloud_recording:delete:recording_file:admin",
                 "report:read:list_meeting_participants:admin"
             ]
         );

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use serde_json::Value;
 
 use super::extract::JsonObject;
@@ -30,7 +30,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .route(
             "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}",
-            axum::routing::patch(publish),
+            patch(publish),
         )
         .route(
             "/v1/academies/{academy_id}/meetings/{meeting_id}/recordings/{recording_id}/archive",

@@ -68,3 +68,49 @@ fn delivery(record: &Value) -> Option<Delivery> {
         count,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AppConfig;
+
+    fn event(records: Vec<Value>) -> Value {
+        json!({ "Records": records })
+    }
+
+    fn record(id: &str, body: &str, count: &str) -> Value {
+        json!({"messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
+               "attributes": {"ApproximateReceiveCount": count}, "eventSource": "aws:sqs"})
+    }
+
+    #[test]
+    fn records_become_deliveries() {
+        let job = r#"{"academyId":"a1","meetingId":"mtg_1","recordingId":"f1"}"#;
+        let d = delivery(&record("m1", job, "3")).expect("a job");
+        assert_eq!(
+            (
+                d.job.recording_id.as_str(),
+                d.receipt.as_str(),
+                d.receive_count
+            ),
+            ("f1", "rh-m1", 3)
+        );
+        assert!(delivery(&record("m2", "not json", "1")).is_none());
+        assert!(delivery(&json!({"messageId": "m3"})).is_none());
+    }
+
+    #[tokio::test]
+    async fn jobs_with_nothing_to_do_succeed_and_strangers_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = AppConfig::from_lookup(|_| None).unwrap();
+        let state = AppState::embedded(config, dir.path()).unwrap();
+        // A file nobody recorded: nothing to archive, so the job is done.
+        let job = r#"{"academyId":"a1","meetingId":"mtg_1","recordingId":"f1"}"#;
+        let answer = archive_records(
+            &state,
+            &event(vec![record("m1", job, "1"), record("m2", "{}", "1")]),
+        )
+        .await;
+        assert_eq!(answer, json!({"batchItemFailures": []}));
+    }
+}

@@ -59,6 +59,8 @@ pub struct FunctionSpec {
     pub routes: Vec<Route>,
     /// Its EventBridge schedule (`Events` of type `Schedule`), if any.
     pub schedule: Option<&'static str>,
+    /// The batch size of its SQS event source (`Events` of type `SQS`), if any.
+    pub queue_batch: Option<u64>,
 }
 
 const fn lms(path: &'static str) -> Route {
@@ -79,6 +81,7 @@ impl FunctionSpec {
             memory_mb,
             routes: Vec::new(),
             schedule: None,
+            queue_batch: None,
         }
     }
 
@@ -104,6 +107,13 @@ impl FunctionSpec {
                 lms("/v1/academies/{academyId}/meetings/{meetingId}"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/recordings"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/recordings/sync"),
+                lms("/v1/academies/{academyId}/meetings/{meetingId}/recordings/{recordingId}"),
+                lms(
+                    "/v1/academies/{academyId}/meetings/{meetingId}/recordings/{recordingId}/archive",
+                ),
+                lms(
+                    "/v1/academies/{academyId}/meetings/{meetingId}/recordings/{recordingId}/download",
+                ),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance/sync"),
                 lms("/v1/academies/{academyId}/attendance"),
@@ -144,7 +154,16 @@ impl FunctionSpec {
         }
     }
 
-    /// The five functions of template.yaml.
+    /// `RecordingArchiverFunction`: Timeout 600 s, MemorySize 256, no routes;
+    /// the archive queue, one job per invocation.
+    pub fn recording_archiver() -> Self {
+        Self {
+            queue_batch: Some(1),
+            ..Self::named("recording-archiver", Duration::from_secs(600), 256)
+        }
+    }
+
+    /// The six functions of template.yaml.
     pub fn all() -> Vec<Self> {
         vec![
             Self::licenses(),
@@ -152,6 +171,7 @@ impl FunctionSpec {
             Self::sdk_signature(),
             Self::zoom_webhooks(),
             Self::maintenance(),
+            Self::recording_archiver(),
         ]
     }
 
