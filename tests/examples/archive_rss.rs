@@ -87,7 +87,15 @@ async fn main() {
         "/v1/academies/a1/meetings/{meeting_id}/recordings"
     ));
     let archive = loop {
-        let list = rec.send(server.http.get(&url)).await.ok(200).clone();
+        // moto serves one request at a time: while it takes in an 8 MiB
+        // part, a read of the list may time out (503); ask again.
+        let list: Value = match server.http.get(&url).send().await {
+            Ok(answer) if answer.status() == 200 => answer.json().await.unwrap(),
+            _ => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+        };
         let archive: Value = list["items"][0]["archive"].clone();
         match archive["status"].as_str() {
             Some("archived" | "failed") => break archive,
