@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Cold start of each Lambda function binary (licenses, meetings, sdk-signature,
-# zoom-webhooks), release build, on this machine: exec against a local stand-in
+# zoom-webhooks, recording-archiver), release build, on this machine: exec against a local stand-in
 # of the Lambda Runtime API (infra/scripts/bench_coldstart.py) with the
 # environment Lambda sets and template.yaml's variables, AWS played by a moto
 # server, first request a realistic API Gateway HTTP API (payload 2.0) event
-# that makes real DynamoDB / Secrets Manager calls. Prints, per function:
+# that makes real DynamoDB / Secrets Manager calls (for the archiver, an SQS
+# event of one job, which reads its file's state from DynamoDB). Prints, per function:
 #   init      exec -> first GET /runtime/invocation/next (median, p90)
 #   invoke    event handed out -> response posted (median, p90)
 #   rss       peak RSS (VmHWM) once the first invocation is done (median)
@@ -27,7 +28,7 @@ if ! [[ $runs =~ ^[0-9]+$ ]] || ((runs < 1 || runs > 200)); then
   echo "bench-coldstart: BENCH_RUNS must be 1-200" >&2
   exit 2
 fi
-functions=(licenses meetings sdk-signature zoom-webhooks)
+functions=(licenses meetings sdk-signature zoom-webhooks recording-archiver)
 packages=()
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 target=${CARGO_TARGET_DIR:-$root/target}

@@ -45,11 +45,15 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 WEBHOOK_TOKEN = "benchWebhookSecretToken0123456789"
 UNKNOWN_MEETING = "mtg_01kbench000000000000000000"
-FUNCTIONS = ["licenses", "meetings", "sdk-signature", "zoom-webhooks"]
+FUNCTIONS = ["licenses", "meetings", "sdk-signature", "zoom-webhooks", "recording-archiver"]
 # template.yaml: MemorySize per function (Globals: 256).
-MEMORY = {"licenses": 256, "meetings": 256, "sdk-signature": 256, "zoom-webhooks": 512}
+MEMORY = {"licenses": 256, "meetings": 256, "sdk-signature": 256, "zoom-webhooks": 512,
+          "recording-archiver": 256}
 # template.yaml: Timeout per function (Globals: 29).
-TIMEOUT_S = {"licenses": 29, "meetings": 29, "sdk-signature": 15, "zoom-webhooks": 3}
+TIMEOUT_S = {"licenses": 29, "meetings": 29, "sdk-signature": 15, "zoom-webhooks": 3,
+             "recording-archiver": 600}
+BUCKET = "lms-zoom-bench-recordings"
+QUEUE = "lms-zoom-bench-archive"
 
 
 class Run:
@@ -292,6 +296,39 @@ def events(license_id):
             status(404),
         ),
         "zoom-webhooks": (webhook, webhook_check),
+        # One archive job for a file nobody recorded: the archiver reads its
+        # state from DynamoDB, finds nothing to do, and reports no failure.
+        "recording-archiver": (
+            lambda: sqs_event(
+                {"academyId": ACADEMY, "meetingId": UNKNOWN_MEETING, "recordingId": "bench-file"}
+            ),
+            lambda answer: (answer == {"batchItemFailures": []}, "no batch item failure"),
+        ),
+    }
+
+
+def sqs_event(job):
+    """An SQS event of one record, as Lambda's event source mapping sends it."""
+    now = str(int(time.time() * 1000))
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "bench-receipt-" + uuid.uuid4().hex,
+                "body": json.dumps(job),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": now,
+                    "SenderId": "AIDABENCH",
+                    "ApproximateFirstReceiveTimestamp": now,
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(json.dumps(job).encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}",
+                "awsRegion": REGION,
+            }
+        ]
     }
 
 
@@ -330,6 +367,8 @@ def lambda_env(fn, runtime_api, endpoint):
         "SECRETS_PREFIX": PREFIX,
         "ZOOM_API_URL": "https://api.zoom.us/v2",
         "ZOOM_OAUTH_URL": "https://zoom.us/oauth/token",
+        "RECORDINGS_BUCKET": BUCKET,
+        "RECORDINGS_QUEUE_URL": f"{endpoint}/{ACCOUNT}/{QUEUE}",
         "RUST_LOG": "info",
     }
 

@@ -2,6 +2,7 @@
 //! job, attempted under the invocation's deadline. A job to try again is
 //! reported in `batchItemFailures` (the event source mapping has
 //! `ReportBatchItemFailures`), after its visibility was set to the backoff;
+//! a job done is left for Lambda to delete;
 //! one given up is reported too, visible at once, so that the queue's
 //! redrive policy hands it to the dead-letter queue on its next receive.
 
