@@ -7,6 +7,7 @@ pub mod license;
 pub mod meeting;
 pub mod people;
 pub mod recording;
+pub mod recurrence;
 pub mod report_merge;
 pub mod scheduling;
 pub mod validation;

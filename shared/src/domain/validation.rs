@@ -28,6 +28,19 @@ pub enum Rule {
     EndBeforeStart,
     /// A course matches more meetings than one request reads.
     TooManyMeetings(usize),
+    /// A list that must name at least one value is empty.
+    EmptyList,
+    /// A field that applies only when another field (here a recurrence's
+    /// `type`) has this value.
+    OnlyForType(&'static str),
+    /// Exactly one of these fields must be given (not both, not neither).
+    ExactlyOneOf(&'static [&'static str]),
+    /// Neither a `YYYY-MM-DD` date nor an RFC 3339 time with an offset.
+    NotADateOrTime,
+    /// An end that leaves a series no occurrence: it is before `startTime`.
+    BeforeStartTime,
+    /// A series end that gives more occurrences than a series may have.
+    TooManyOccurrences(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -273,6 +273,7 @@ impl Lang {
                         "integer" => "número entero",
                         "object" => "objeto",
                         "boolean" => "booleano",
+                        "array" => "arreglo",
                         other => other,
                     }
                 ),
@@ -337,6 +338,30 @@ impl Lang {
             Rule::InvalidAcademyId => self.pick(
                 "must be 1-64 characters of a-z, A-Z, 0-9, '_' or '-'",
                 "debe tener de 1 a 64 caracteres a-z, A-Z, 0-9, '_' o '-'",
+            ),
+            Rule::EmptyList => self.pick(
+                "must list at least one value",
+                "debe indicar al menos un valor",
+            ),
+            Rule::OnlyForType(t) => self.pick(
+                format!("applies only when type is {t}"),
+                format!("solo se admite cuando type es {t}"),
+            ),
+            Rule::ExactlyOneOf(fields) => self.pick(
+                format!("needs exactly one of: {}", fields.join(", ")),
+                format!("requiere exactamente uno de: {}", fields.join(", ")),
+            ),
+            Rule::NotADateOrTime => self.pick(
+                "must be a date such as 2027-06-30 or an RFC 3339 time with an offset",
+                "debe ser una fecha como 2027-06-30 o una hora RFC 3339 con zona",
+            ),
+            Rule::BeforeStartTime => self.pick(
+                "leaves no occurrence: it is before startTime",
+                "no deja ninguna clase: es anterior a startTime",
+            ),
+            Rule::TooManyOccurrences(max) => self.pick(
+                format!("gives more than {max} occurrences: end the series sooner"),
+                format!("da más de {max} clases: termine la serie antes"),
             ),
         }
     }
