@@ -16,6 +16,15 @@ pub struct Conflict {
     pub end_time: chrono::DateTime<chrono::Utc>,
 }
 
+/// An occurrence of a series that does not fit, and what is in its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OccurrenceConflict {
+    pub meeting_id: String,
+    pub start_time: chrono::DateTime<chrono::Utc>,
+    pub end_time: chrono::DateTime<chrono::Utc>,
+    pub conflicts: Vec<Conflict>,
+}
+
 /// `ReportUnavailable` reasons.
 pub const REPORT_NOT_READY: &str = "not_ready";
 pub const REPORT_PAID_ONLY: &str = "paid_plan_required";
@@ -44,6 +53,12 @@ pub enum AppError {
     SlotConflict {
         license_id: Option<String>,
         conflicts: Vec<Conflict>,
+    },
+    /// A series (all or nothing) does not fit: every occurrence in the way.
+    #[error("slot conflict on {} occurrence(s)", occurrences.len())]
+    SeriesConflict {
+        license_id: Option<String>,
+        occurrences: Vec<OccurrenceConflict>,
     },
     #[error("no license available")]
     NoLicenseAvailable,

@@ -77,7 +77,9 @@ impl Lang {
                 "Zoom's attendance report is not available",
                 "El informe de asistencia de Zoom no está disponible",
             ),
-            AppError::SlotConflict { .. } => ("Time slot taken", "Horario ocupado"),
+            AppError::SlotConflict { .. } | AppError::SeriesConflict { .. } => {
+                ("Time slot taken", "Horario ocupado")
+            }
             AppError::NoLicenseAvailable => ("No license available", "No hay licencia disponible"),
             AppError::LicenseInvalid => ("License invalid", "Licencia no válida"),
             AppError::IdempotencyKeyReused => (
@@ -206,6 +208,10 @@ impl Lang {
             AppError::SlotConflict { .. } => Some(self.pick(
                 "The license already holds as many meetings as it may at that time; see conflicts.",
                 "La licencia ya tiene todas las reuniones que admite en ese horario; ver conflicts.",
+            )),
+            AppError::SeriesConflict { .. } => Some(self.pick(
+                "Some occurrences do not fit on the license; nothing was booked. See occurrences.",
+                "Algunas ocurrencias no caben en la licencia; no se reservó nada. Ver occurrences.",
             )),
             AppError::NoLicenseAvailable => Some(self.pick(
                 "Every usable license of the academy is busy at that time (invalid licenses are never used).",

@@ -54,6 +54,27 @@ fn body(error: &AppError, lang: Lang) -> Value {
                 })
                 .collect();
         }
+        AppError::SeriesConflict {
+            license_id,
+            occurrences,
+        } => {
+            body["licenseId"] = json!(license_id);
+            body["occurrences"] = occurrences
+                .iter()
+                .map(|o| {
+                    json!({
+                        "meetingId": o.meeting_id,
+                        "startTime": crate::domain::meeting::zoom_time(&o.start_time),
+                        "endTime": crate::domain::meeting::zoom_time(&o.end_time),
+                        "conflicts": o.conflicts.iter().map(|c| json!({
+                            "meetingId": c.meeting_id,
+                            "startTime": crate::domain::meeting::zoom_time(&c.start_time),
+                            "endTime": crate::domain::meeting::zoom_time(&c.end_time),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+        }
         AppError::ZoomError {
             zoom_code,
             zoom_message,

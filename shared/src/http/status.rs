@@ -10,6 +10,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::LicenseNotFound | AppError::RouteNotFound | AppError::MeetingNotFound => 404,
             AppError::SlotConflict { .. }
+            | AppError::SeriesConflict { .. }
             | AppError::NoLicenseAvailable
             | AppError::MeetingNotEditable
             | AppError::IdempotencyInProgress => 409,
@@ -41,7 +42,7 @@ impl AppError {
             AppError::RecordingNotArchived => "recording_not_archived",
             AppError::RecordingUnpublished => "recording_unpublished",
             AppError::ReportUnavailable { .. } => "attendance_report_unavailable",
-            AppError::SlotConflict { .. } => "slot_conflict",
+            AppError::SlotConflict { .. } | AppError::SeriesConflict { .. } => "slot_conflict",
             AppError::NoLicenseAvailable => "no_license_available",
             AppError::LicenseInvalid => "license_invalid",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",

@@ -18,6 +18,9 @@ mod create;
 mod delete;
 mod repair;
 mod reschedule;
+mod series_booking;
+
+pub use series_booking::Slot;
 
 use std::sync::Arc;
 
