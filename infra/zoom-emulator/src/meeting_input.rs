@@ -19,7 +19,8 @@ pub(crate) struct MeetingInput {
     pub password: Option<String>,
     pub pre_schedule: Option<bool>,
     pub settings: Option<Map<String, Value>>,
-    /// `recurrence`, `tracking_fields`: stored and echoed as given.
+    /// `recurrence`, `tracking_fields`: stored and echoed as given (a type-8
+    /// meeting's `recurrence` is taken out and validated, [`crate::recurrence`]).
     pub echoed: Map<String, Value>,
 }
 
