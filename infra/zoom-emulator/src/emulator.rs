@@ -154,6 +154,75 @@ impl Emulator {
         meeting.uuid = uuid.to_owned();
     }
 
+    /// The occurrences of type-8 meeting `meeting_id` (any account) as Zoom
+    /// lists them with `show_previous_occurrences=true`: every one, past,
+    /// moved and deleted included, each `{occurrence_id, start_time,
+    /// duration, status}`. Empty for an unknown or non-recurring meeting.
+    pub fn occurrences(&self, meeting_id: &str) -> Vec<Value> {
+        let state = self.shared.lock();
+        meeting_id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.meetings.get(&id))
+            .map(|m| m.occurrences_json(None))
+            .unwrap_or_default()
+    }
+
+    /// Sets the instance UUID of one occurrence (as
+    /// [`Emulator::set_meeting_uuid`] does for a meeting); its later
+    /// lifecycle events and recordings use it.
+    ///
+    /// # Panics
+    /// If the meeting has no such occurrence.
+    pub fn set_occurrence_uuid(&self, meeting_id: &str, occurrence_id: &str, uuid: &str) {
+        let mut state = self.shared.lock();
+        let occurrence = meeting_id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.meetings.get_mut(&id))
+            .and_then(|m| {
+                let wanted = occurrence_id.parse::<i64>().ok()?;
+                m.occurrences.iter_mut().find(|o| o.id == wanted)
+            })
+            .unwrap_or_else(|| {
+                panic!("set_occurrence_uuid: no occurrence {occurrence_id} of meeting {meeting_id}")
+            });
+        occurrence.uuid = Some(uuid.to_owned());
+    }
+
+    /// Like [`Emulator::add_recording`] for one occurrence of a type-8
+    /// meeting: the recording takes the occurrence's instance UUID (see
+    /// [`Emulator::occurrence_instance`]), `start_time` and `duration`.
+    ///
+    /// # Panics
+    /// If the meeting has no such occurrence (or it is deleted).
+    pub fn add_occurrence_recording(&self, meeting_id: &str, occurrence_id: &str, files: Value) {
+        let shared = &self.shared;
+        let mut state = shared.lock();
+        let found = meeting_id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.meetings.get_mut(&id))
+            .and_then(|m| {
+                let instance = m.occurrence_instance(shared, occurrence_id.parse().ok()?)?;
+                Some((m.account, instance))
+            });
+        let (account, meeting) = found.unwrap_or_else(|| {
+            panic!(
+                "add_occurrence_recording: no occurrence {occurrence_id} of meeting {meeting_id}"
+            )
+        });
+        let files = recordings::build_files(
+            files,
+            &meeting.uuid,
+            meeting.start_time,
+            meeting.duration,
+            &shared.base_url,
+        );
+        let recording = Recording::new(account, meeting, files, &shared.base_url);
+        state.recordings.push(recording);
+    }
+
     /// How many meetings are stored (deleted ones are gone).
     pub fn meeting_count(&self) -> usize {
         self.shared.lock().meetings.len()

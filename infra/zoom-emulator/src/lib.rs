@@ -6,6 +6,9 @@
 //! down to a created meeting's whole lifecycle ([`Emulator::emit_lifecycle`],
 //! or only chosen deliveries of it with [`Emulator::emit_lifecycle_filtered`]),
 //! after which the participant report lists the instance's sessions.
+//! Recurring meetings (`type: 8`) list their occurrences, each read, moved
+//! and deleted by `occurrence_id`, and each started as its own instance
+//! ([`Emulator::emit_occurrence_lifecycle`]).
 //! Recording files download from the emulator itself (`/rec/download/{id}`,
 //! Zoom's HTML page for refusals, a 302 to a signed `/rec/stream` link), with
 //! deterministic bytes generated while streaming ([`recording_content`]).
@@ -41,10 +44,12 @@ mod meeting_list;
 mod meeting_model;
 mod meetings;
 mod oauth;
+mod occurrences;
 mod participant;
 mod recording_delete;
 mod recording_files;
 mod recordings;
+mod recurrence;
 mod reply;
 mod report;
 mod router;

@@ -15,7 +15,7 @@ use crate::ids;
 use crate::participant::Participant;
 use crate::recordings::{self, Recording};
 use crate::report::{self, EndedInstance, Segment};
-use crate::state::Shared;
+use crate::state::{Shared, State};
 use crate::webhook;
 
 /// How long after the meeting's end `recording.completed` is dated
@@ -162,6 +162,55 @@ fn ended_instance(
     }
 }
 
+/// The account and instance of an occurrence (its UUID made if new).
+fn occurrence_of(
+    shared: &Shared,
+    state: &mut State,
+    meeting_id: &str,
+    occurrence_id: &str,
+) -> Option<(usize, MeetingInstance)> {
+    let occurrence_id: i64 = occurrence_id.parse().ok()?;
+    let meeting = state.meetings.get_mut(&meeting_id.parse().ok()?)?;
+    let instance = meeting.occurrence_instance(shared, occurrence_id)?;
+    Some((meeting.account, instance))
+}
+
+/// The events of one instance's `lifecycle`, registering its recording and
+/// its end (see [`Emulator::lifecycle_events`]).
+fn instance_events(
+    shared: &Shared,
+    state: &mut State,
+    account: usize,
+    instance: MeetingInstance,
+    lifecycle: &Lifecycle,
+) -> Vec<Value> {
+    let end = instance.start_time + chrono_duration(lifecycle.duration);
+    let ended = ended_instance(account, &instance, lifecycle);
+
+    let mut out = Vec::with_capacity(2 * lifecycle.sessions.len() + 3);
+    out.push(events::meeting_started(&instance));
+    out.extend(participant_events(&instance, lifecycle));
+    out.push(events::meeting_ended(&instance, end));
+    if lifecycle.with_recording {
+        let recording = lifecycle_recording(shared, account, instance, lifecycle);
+        let (id, uuid) = (recording.meeting_id(), recording.uuid().to_owned());
+        state
+            .recordings
+            .retain(|r| !(r.meeting_id() == id && r.uuid() == uuid));
+        let completed_at = end + chrono::Duration::minutes(RECORDING_DELAY_MINUTES);
+        let token = ids::download_token();
+        download_tokens::grant(state, &recording, &token, WEBHOOK_TOKEN_TTL);
+        out.push(events::recording_completed(
+            &recording.instance,
+            &token,
+            completed_at,
+        ));
+        state.recordings.push(recording);
+    }
+    report::record(state, ended);
+    out
+}
+
 /// Where an event goes among those at the same instant: leaves first, then
 /// joins, then the leaves of sessions that began at that instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -219,31 +268,65 @@ impl Emulator {
             .unwrap_or_else(|| panic!("lifecycle_events: no meeting {meeting_id}"));
         let instance = meeting.instance(shared);
         let account = meeting.account;
-        let end = instance.start_time + chrono_duration(lifecycle.duration);
-        let ended = ended_instance(account, &instance, lifecycle);
+        instance_events(shared, &mut state, account, instance, lifecycle)
+    }
 
-        let mut out = Vec::with_capacity(2 * lifecycle.sessions.len() + 3);
-        out.push(events::meeting_started(&instance));
-        out.extend(participant_events(&instance, lifecycle));
-        out.push(events::meeting_ended(&instance, end));
-        if lifecycle.with_recording {
-            let recording = lifecycle_recording(shared, account, instance, lifecycle);
-            let (id, uuid) = (recording.meeting_id(), recording.uuid().to_owned());
-            state
-                .recordings
-                .retain(|r| !(r.meeting_id() == id && r.uuid() == uuid));
-            let completed_at = end + chrono::Duration::minutes(RECORDING_DELAY_MINUTES);
-            let token = ids::download_token();
-            download_tokens::grant(&mut state, &recording, &token, WEBHOOK_TOKEN_TTL);
-            out.push(events::recording_completed(
-                &recording.instance,
-                &token,
-                completed_at,
-            ));
-            state.recordings.push(recording);
-        }
-        report::record(&mut state, ended);
-        out
+    /// Like [`Emulator::lifecycle_events`] for one occurrence of a type-8
+    /// meeting (`occurrence_id` as `occurrences[]` lists it): every event
+    /// carries the meeting's `id`, the occurrence's own instance `uuid` (new
+    /// per occurrence, the same on every call for that occurrence; see
+    /// [`Emulator::occurrence_instance`]) and the occurrence's `start_time`
+    /// and `duration`, and no `occurrence_id` (Zoom's events have none,
+    /// ZOOM-2.md D). The recording and the ended instance are registered
+    /// under that UUID, so `GET /meetings/{uuid}/recordings` and the
+    /// participant report tell occurrences apart; by numeric id they answer
+    /// the latest.
+    ///
+    /// # Panics
+    /// If the meeting has no such occurrence (or it is deleted), or as
+    /// [`Emulator::lifecycle_events`] does.
+    pub fn occurrence_lifecycle_events(
+        &self,
+        meeting_id: &str,
+        occurrence_id: &str,
+        lifecycle: &Lifecycle,
+    ) -> Vec<Value> {
+        let shared = self.shared();
+        let mut state = shared.lock();
+        let (account, instance) = occurrence_of(shared, &mut state, meeting_id, occurrence_id)
+            .unwrap_or_else(|| {
+                panic!("occurrence_lifecycle_events: no occurrence {occurrence_id} of meeting {meeting_id}")
+            });
+        instance_events(shared, &mut state, account, instance, lifecycle)
+    }
+
+    /// Signs and POSTs each of [`Emulator::occurrence_lifecycle_events`], as
+    /// [`Emulator::emit_lifecycle`] does.
+    pub async fn emit_occurrence_lifecycle(
+        &self,
+        meeting_id: &str,
+        occurrence_id: &str,
+        lifecycle: &Lifecycle,
+        url: &str,
+        secret: &str,
+    ) -> reqwest::Result<Vec<u16>> {
+        let events = self.occurrence_lifecycle_events(meeting_id, occurrence_id, lifecycle);
+        let delivered = webhook::send_where(url, secret, &events, |_| true).await?;
+        Ok(delivered.into_iter().flatten().collect())
+    }
+
+    /// The instance of occurrence `occurrence_id` of meeting `meeting_id`
+    /// (any account) for [`crate::events`]: the meeting's `id`, the
+    /// occurrence's UUID (made on first use, then kept), `start_time` and
+    /// `duration`. `None` if unknown or deleted.
+    pub fn occurrence_instance(
+        &self,
+        meeting_id: &str,
+        occurrence_id: &str,
+    ) -> Option<MeetingInstance> {
+        let shared = self.shared();
+        let mut state = shared.lock();
+        occurrence_of(shared, &mut state, meeting_id, occurrence_id).map(|(_, i)| i)
     }
 
     /// Signs and POSTs each of [`Emulator::lifecycle_events`] to `url` with

@@ -2,7 +2,7 @@
 //! them: `300 Request Body should be a valid JSON object.` or `300 Validation
 //! Failed.` naming the first bad field.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::reply::{self, Rejection};
@@ -19,15 +19,16 @@ pub(crate) struct MeetingInput {
     pub password: Option<String>,
     pub pre_schedule: Option<bool>,
     pub settings: Option<Map<String, Value>>,
-    /// `recurrence`, `tracking_fields`: stored and echoed as given.
+    /// `recurrence`, `tracking_fields`: stored and echoed as given (a type-8
+    /// meeting's `recurrence` is taken out and validated, [`crate::recurrence`]).
     pub echoed: Map<String, Value>,
 }
 
 /// A `start_time` as given.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum StartTime {
-    /// Ended in `Z` or carried an offset.
-    Absolute(DateTime<Utc>),
+    /// Ended in `Z` or carried an offset (kept: a series' occurrences keep it).
+    Absolute(DateTime<FixedOffset>),
     /// No zone: local time in the request's (or the meeting's) `timezone`.
     Local(NaiveDateTime),
 }
@@ -39,7 +40,7 @@ impl StartTime {
     /// error (an emulator limitation, logged as a warning). Send `Z` times.
     pub(crate) fn resolve(self, timezone: &str) -> Result<DateTime<Utc>, Rejection> {
         match self {
-            StartTime::Absolute(time) => Ok(time),
+            StartTime::Absolute(time) => Ok(time.with_timezone(&Utc)),
             StartTime::Local(local) if is_utc_like(timezone) => Ok(local.and_utc()),
             StartTime::Local(_) => {
                 tracing::warn!(
@@ -48,6 +49,17 @@ impl StartTime {
                 );
                 Err(reply::validation_failed("start_time"))
             }
+        }
+    }
+}
+
+impl StartTime {
+    /// The UTC offset it was given with (UTC for a local time, which is only
+    /// accepted in UTC-like zones).
+    pub(crate) fn offset(self) -> FixedOffset {
+        match self {
+            StartTime::Absolute(time) => *time.offset(),
+            StartTime::Local(_) => FixedOffset::east_opt(0).expect("zero offset"),
         }
     }
 }
@@ -177,7 +189,7 @@ fn integer(value: &Value) -> Option<i64> {
 /// without a zone (local time).
 fn parse_start_time(text: &str) -> Option<StartTime> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(StartTime::Absolute(time.with_timezone(&Utc)));
+        return Some(StartTime::Absolute(time));
     }
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .ok()

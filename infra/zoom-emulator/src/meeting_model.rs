@@ -1,10 +1,12 @@
 //! A stored meeting and the JSON shapes Zoom renders it in.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::events::MeetingInstance;
 use crate::ids;
+use crate::occurrences::Occurrence;
+use crate::recurrence::Recurrence;
 use crate::state::Shared;
 
 /// A meeting as the emulator stores it.
@@ -30,8 +32,26 @@ pub(crate) struct Meeting {
     pub pstn_password: String,
     pub pre_schedule: bool,
     pub settings: Map<String, Value>,
-    /// Request fields echoed back as given (`recurrence`, `tracking_fields`).
+    /// Request fields echoed back as given (`tracking_fields`, and a type-3
+    /// meeting's `recurrence`).
     pub echoed: Map<String, Value>,
+    /// A type-8 meeting's validated `recurrence`.
+    pub recurrence: Option<Recurrence>,
+    /// A type-8 meeting's occurrences, by start as scheduled.
+    pub occurrences: Vec<Occurrence>,
+    /// The UTC offset occurrences keep (the series `start_time`'s; see
+    /// [`crate::recurrence`]).
+    pub wall_offset: FixedOffset,
+}
+
+/// Which occurrences a Get lists, and as which one it answers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct View<'a> {
+    /// Answer as this occurrence (its `start_time`, `duration`, `agenda`,
+    /// `settings`).
+    pub occurrence: Option<&'a Occurrence>,
+    /// List only occurrences that have not ended by then (`None` = all).
+    pub listed_from: Option<DateTime<Utc>>,
 }
 
 /// Zoom's time format: `yyyy-MM-ddTHH:mm:ssZ`, UTC.
@@ -58,6 +78,30 @@ impl Meeting {
         }
     }
 
+    /// The instance of occurrence `occurrence_id` (not deleted): the same
+    /// `id`, the occurrence's own UUID (made now if it has none: every
+    /// started occurrence gets a new one, ZOOM-2.md D), `start_time` and
+    /// `duration`. `None` if there is no such occurrence.
+    pub(crate) fn occurrence_instance(
+        &mut self,
+        shared: &Shared,
+        occurrence_id: i64,
+    ) -> Option<MeetingInstance> {
+        let mut instance = self.instance(shared);
+        let series_duration = self.duration;
+        let occurrence = self
+            .occurrences
+            .iter_mut()
+            .find(|o| o.id == occurrence_id && !o.deleted)?;
+        instance.uuid = occurrence
+            .uuid
+            .get_or_insert_with(ids::meeting_uuid)
+            .clone();
+        instance.start_time = occurrence.start_time;
+        instance.duration = occurrence.duration.unwrap_or(series_duration);
+        Some(instance)
+    }
+
     /// `{base}/j/{id}?pwd=…`
     pub(crate) fn join_url(&self, base_url: &str) -> String {
         format!("{base_url}/j/{}?pwd={}", self.id, self.encrypted_password)
@@ -69,8 +113,32 @@ impl Meeting {
     }
 
     /// The create (201) and get (200) body: Zoom's Get shape, which is the
-    /// create response plus `uuid`, `host_id` and `status`.
+    /// create response plus `uuid`, `host_id` and `status`; a type-8
+    /// meeting's has `recurrence` and every occurrence.
     pub(crate) fn to_json(&self, base_url: &str) -> Value {
+        self.render(base_url, View::default())
+    }
+
+    /// The occurrence with this `occurrence_id`, deleted or not.
+    pub(crate) fn occurrence(&self, occurrence_id: i64) -> Option<&Occurrence> {
+        self.occurrences.iter().find(|o| o.id == occurrence_id)
+    }
+
+    /// Zoom's `occurrences[]` (see [`View::listed_from`]).
+    pub(crate) fn occurrences_json(&self, listed_from: Option<DateTime<Utc>>) -> Vec<Value> {
+        self.occurrences
+            .iter()
+            .filter(|o| {
+                listed_from.is_none_or(|now| {
+                    o.start_time + chrono::Duration::minutes(i64::from(o.duration(self))) > now
+                })
+            })
+            .map(|o| o.to_json(self))
+            .collect()
+    }
+
+    /// The Get body as `view` asks.
+    pub(crate) fn render(&self, base_url: &str, view: View<'_>) -> Value {
         let mut body = json!({
             "uuid": self.uuid,
             "id": self.id,
@@ -82,13 +150,27 @@ impl Meeting {
             "status": "waiting",
         });
         let object = body.as_object_mut().expect("object literal");
+        let (start_time, duration, agenda, settings) = match view.occurrence {
+            Some(o) => (
+                o.start_time,
+                o.duration(self),
+                o.agenda(self),
+                o.settings(self),
+            ),
+            None => (
+                self.start_time,
+                self.duration,
+                self.agenda.as_str(),
+                self.settings.clone(),
+            ),
+        };
         if self.kind != 3 {
-            object.insert("start_time".into(), zoom_time(&self.start_time).into());
-            object.insert("duration".into(), self.duration.into());
+            object.insert("start_time".into(), zoom_time(&start_time).into());
+            object.insert("duration".into(), duration.into());
         }
         let rest = json!({
             "timezone": self.timezone,
-            "agenda": self.agenda,
+            "agenda": agenda,
             "created_at": zoom_time(&self.created_at),
             "start_url": self.start_url(base_url),
             "join_url": self.join_url(base_url),
@@ -96,11 +178,20 @@ impl Meeting {
             "h323_password": self.h323_password,
             "pstn_password": self.pstn_password,
             "encrypted_password": self.encrypted_password,
-            "settings": self.settings,
-            "pre_schedule": self.pre_schedule,
-            "creation_source": "open_api",
         });
         object.extend(rest.as_object().expect("object literal").clone());
+        if self.recurrence.is_some() {
+            object.insert(
+                "occurrences".into(),
+                self.occurrences_json(view.listed_from).into(),
+            );
+        }
+        object.insert("settings".into(), settings.into());
+        if let Some(recurrence) = &self.recurrence {
+            object.insert("recurrence".into(), recurrence.to_json());
+        }
+        object.insert("pre_schedule".into(), self.pre_schedule.into());
+        object.insert("creation_source".into(), "open_api".into());
         object.extend(self.echoed.clone());
         body
     }

@@ -1,4 +1,6 @@
-//! `POST /v2/users/{userId}/meetings`, `GET|PATCH|DELETE /v2/meetings/{meetingId}`.
+//! `POST /v2/users/{userId}/meetings`, `GET|PATCH|DELETE /v2/meetings/{meetingId}`,
+//! with a type-8 meeting's `occurrence_id` and `show_previous_occurrences`
+//! (ZOOM-2.md D; [`crate::occurrences`]).
 
 use std::sync::Arc;
 
@@ -6,13 +8,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{FixedOffset, Utc};
+use serde_json::Value;
 
-use crate::auth::{self, Call, Caller};
+use crate::auth::{self, Call, Caller, param, query_params};
 use crate::daily_limit;
 use crate::ids;
-use crate::meeting_input::{self, MeetingInput};
-use crate::meeting_model::{Meeting, default_settings};
+use crate::meeting_input::{self, MeetingInput, StartTime};
+use crate::meeting_model::{Meeting, View, default_settings};
+use crate::occurrences::{self, Occurrence};
+use crate::recurrence::Recurrence;
 use crate::reply::{self, Rejection};
 use crate::state::{Shared, State as Store};
 
@@ -33,16 +38,30 @@ pub(crate) async fn create(
     let host = shared
         .find_user(caller.account, &user_id)
         .ok_or_else(|| reply::user_not_found(&user_id))?;
-    let input = meeting_input::parse(&body)?;
+    let mut input = meeting_input::parse(&body)?;
     let now = Utc::now();
     let timezone = input
         .timezone
         .clone()
         .unwrap_or_else(|| USER_TIMEZONE.to_owned());
     let kind = input.kind.unwrap_or(2);
-    let start_time = match (kind, input.start_time) {
+    let mut start_time = match (kind, input.start_time) {
         (1, _) | (_, None) => now,
         (_, Some(given)) => given.resolve(&timezone)?,
+    };
+    let mut wall_offset = utc();
+    let (recurrence, occurrences) = if kind == 8 {
+        let recurrence = Recurrence::parse(input.echoed.shift_remove("recurrence").as_ref())?;
+        // UNCONFIRMED: Zoom may default a missing start_time to now.
+        let given = input
+            .start_time
+            .ok_or_else(|| reply::validation_failed("start_time"))?;
+        wall_offset = given.offset();
+        let occurrences = occurrences::schedule(&recurrence, start_time, wall_offset)?;
+        start_time = occurrences[0].start_time;
+        (Some(recurrence), occurrences)
+    } else {
+        (None, Vec::new())
     };
     let mut settings = default_settings();
     meeting_input::merge_settings(&mut settings, input.settings.unwrap_or_default());
@@ -70,6 +89,9 @@ pub(crate) async fn create(
         pre_schedule: input.pre_schedule.unwrap_or(false),
         settings,
         echoed: input.echoed,
+        recurrence,
+        occurrences,
+        wall_offset,
     };
     let body = meeting.to_json(&shared.base_url);
     state.meetings.insert(id, meeting);
@@ -82,11 +104,28 @@ pub(crate) async fn get(
     call: Call,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
+    let params = query_params(&call.uri);
     let state = shared.lock();
     let meeting = owned(&state, caller, &meeting_id)?;
+    let occurrence = match param(&params, "occurrence_id") {
+        None | Some("") => None,
+        Some(text) => Some(
+            occurrences::parse_id(text)
+                .and_then(|id| meeting.occurrence(id))
+                .ok_or_else(|| occurrences::not_found(&meeting_id))?,
+        ),
+    };
+    let listed_from = match param(&params, "show_previous_occurrences") {
+        Some("true") => None,
+        _ => Some(Utc::now()),
+    };
+    let view = View {
+        occurrence,
+        listed_from,
+    };
     Ok(reply::json(
         StatusCode::OK,
-        &meeting.to_json(&shared.base_url),
+        &meeting.render(&shared.base_url, view),
     ))
 }
 
@@ -98,27 +137,108 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
+    let params = query_params(&call.uri);
     owned(&shared.lock(), caller, &meeting_id)?;
-    let input = meeting_input::parse(&body)?;
+    let occurrence_id = param(&params, "occurrence_id").filter(|t| !t.is_empty());
     let mut state = shared.lock();
     let mut meeting = owned(&state, caller, &meeting_id)?.clone();
-    apply(&mut meeting, input)?;
+    match occurrence_id {
+        Some(text) => {
+            let timezone = meeting.timezone.clone();
+            let occurrence = available(&mut meeting, text, &meeting_id)?;
+            occurrences::patch(occurrence, &timezone, &body)?;
+        }
+        None => {
+            let mut input = meeting_input::parse(&body)?;
+            let recurring = input.kind.unwrap_or(meeting.kind) == 8;
+            let recurrence = if recurring {
+                input.echoed.shift_remove("recurrence")
+            } else {
+                None
+            };
+            let start_given = input.start_time;
+            apply(&mut meeting, input)?;
+            if recurring {
+                reschedule(&mut meeting, recurrence, start_given)?;
+            } else {
+                meeting.recurrence = None;
+                meeting.occurrences.clear();
+            }
+        }
+    }
     daily_limit::spend(&mut state, caller.account, &meeting.host_id)?;
     state.meetings.insert(meeting.id, meeting);
     Ok(reply::no_content())
 }
 
-/// 204; an unknown meeting (or another account's) is 404 code 3001.
+/// 204; an unknown meeting (or another account's) is 404 code 3001. With
+/// `occurrence_id`, only that occurrence is marked `deleted` (an unknown or
+/// already deleted one is 404 code 3001, UNCONFIRMED).
 pub(crate) async fn delete(
     State(shared): State<Arc<Shared>>,
     Path(meeting_id): Path<String>,
     call: Call,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
+    let params = query_params(&call.uri);
     let mut state = shared.lock();
     let id = owned(&state, caller, &meeting_id)?.id;
-    state.meetings.remove(&id);
+    match param(&params, "occurrence_id").filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let meeting = state.meetings.get_mut(&id).expect("owned");
+            available(meeting, text, &meeting_id)?.deleted = true;
+        }
+        None => {
+            state.meetings.remove(&id);
+        }
+    }
     Ok(reply::no_content())
+}
+
+fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).expect("zero offset")
+}
+
+/// The meeting's occurrence `occurrence_id` unless deleted, or 404 code 3001.
+fn available<'a>(
+    meeting: &'a mut Meeting,
+    occurrence_id: &str,
+    meeting_id: &str,
+) -> Result<&'a mut Occurrence, Rejection> {
+    let id = occurrences::parse_id(occurrence_id);
+    meeting
+        .occurrences
+        .iter_mut()
+        .find(|o| Some(o.id) == id && !o.deleted)
+        .ok_or_else(|| occurrences::not_found(meeting_id))
+}
+
+/// After a series PATCH of a type-8 meeting (or one becoming type 8): a new
+/// `start_time` needs `recurrence` in the same body (ZOOM-2.md D; required
+/// here for past start times too, UNCONFIRMED); a new `recurrence` or start
+/// makes the occurrences anew, dropping occurrence changes and deletions
+/// (UNCONFIRMED). Other series changes (`duration`, `agenda`, `settings`)
+/// show in every occurrence that did not set its own.
+fn reschedule(
+    meeting: &mut Meeting,
+    recurrence: Option<Value>,
+    start_given: Option<StartTime>,
+) -> Result<(), Rejection> {
+    let recurrence = match recurrence {
+        Some(value) => Recurrence::parse(Some(&value))?,
+        None if start_given.is_some() || meeting.recurrence.is_none() => {
+            return Err(reply::validation_failed("recurrence"));
+        }
+        None => return Ok(()),
+    };
+    if let Some(given) = start_given {
+        meeting.wall_offset = given.offset();
+    }
+    let occurrences = occurrences::schedule(&recurrence, meeting.start_time, meeting.wall_offset)?;
+    meeting.start_time = occurrences[0].start_time;
+    meeting.recurrence = Some(recurrence);
+    meeting.occurrences = occurrences;
+    Ok(())
 }
 
 /// The caller's meeting with this (numeric) id, or 404 code 3001.
