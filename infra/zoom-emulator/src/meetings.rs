@@ -57,7 +57,7 @@ pub(crate) async fn create(
             .start_time
             .ok_or_else(|| reply::validation_failed("start_time"))?;
         wall_offset = given.offset();
-        let occurrences = occurrences::schedule(&recurrence, start_time, wall_offset)?;
+        let occurrences = occurrences::schedule(&recurrence, start_time, wall_offset, &timezone)?;
         start_time = occurrences[0].start_time;
         (Some(recurrence), occurrences)
     } else {
@@ -234,7 +234,12 @@ fn reschedule(
     if let Some(given) = start_given {
         meeting.wall_offset = given.offset();
     }
-    let occurrences = occurrences::schedule(&recurrence, meeting.start_time, meeting.wall_offset)?;
+    let occurrences = occurrences::schedule(
+        &recurrence,
+        meeting.start_time,
+        meeting.wall_offset,
+        &meeting.timezone,
+    )?;
     meeting.start_time = occurrences[0].start_time;
     meeting.recurrence = Some(recurrence);
     meeting.occurrences = occurrences;

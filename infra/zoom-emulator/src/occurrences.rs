@@ -42,14 +42,19 @@ const OCCURRENCE_SETTINGS: &[&str] = &[
     "auto_recording",
 ];
 
-/// The occurrences of `recurrence` from `start` (see [`Recurrence::starts`]).
+/// The occurrences of `recurrence` from `start` (see [`Recurrence::starts`]),
+/// in `timezone`'s wall-clock time (else in `offset`'s).
 pub(crate) fn schedule(
     recurrence: &Recurrence,
     start: DateTime<Utc>,
     offset: FixedOffset,
+    timezone: &str,
 ) -> Result<Vec<Occurrence>, Rejection> {
-    Ok(recurrence
-        .starts(start, offset)?
+    let starts = match timezone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => recurrence.starts(start, &zone)?,
+        Err(_) => recurrence.starts(start, &offset)?,
+    };
+    Ok(starts
         .into_iter()
         .map(|at| Occurrence {
             id: at.timestamp_millis(),

@@ -3,11 +3,12 @@
 //! naming the first bad field), its JSON shape, and the occurrence start
 //! times it produces.
 //!
-//! Limitation (UNCONFIRMED against Zoom, which keeps the wall-clock time in
-//! the meeting's IANA `timezone` across daylight-saving changes): the
-//! workspace has no time zone database, so every occurrence keeps the UTC
-//! offset the `start_time` was given with (`Z` = UTC), whatever `timezone`
-//! says. Series crossing a DST change in a non-UTC zone are off by the shift.
+//! Occurrences keep the wall-clock time of the first one in the meeting's
+//! IANA `timezone` across daylight-saving changes, as Zoom does (chrono-tz);
+//! a `timezone` the database does not know falls back to the UTC offset the
+//! `start_time` was given with. A local time that occurs twice (fall-back)
+//! takes the earlier instant; one that does not exist (spring-forward) is
+//! skipped (UNCONFIRMED: Zoom's choice is not documented).
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde_json::{Map, Value};
@@ -191,12 +192,12 @@ impl Recurrence {
     /// wall-clock time in `offset` (see the module docs). An empty series
     /// (an `end_date_time` before the first) is a validation error on
     /// `recurrence.end_date_time`.
-    pub(crate) fn starts(
+    pub(crate) fn starts<Z: TimeZone>(
         &self,
         start: DateTime<Utc>,
-        offset: FixedOffset,
+        offset: &Z,
     ) -> Result<Vec<DateTime<Utc>>, Rejection> {
-        let local = start.with_timezone(&offset);
+        let local = start.with_timezone(offset);
         let first_day = local.date_naive();
         let time = local.time();
         let limit = match self.end {
@@ -208,7 +209,7 @@ impl Recurrence {
             if out.len() >= limit {
                 break;
             }
-            let Some(at) = offset.from_local_datetime(&date.and_time(time)).single() else {
+            let Some(at) = offset.from_local_datetime(&date.and_time(time)).earliest() else {
                 continue;
             };
             let at = at.with_timezone(&Utc);
@@ -284,7 +285,7 @@ mod tests {
             .to_owned();
         Recurrence::parse(Some(&recurrence))
             .unwrap()
-            .starts(at(start), offset)
+            .starts(at(start), &offset)
             .unwrap()
             .iter()
             .map(zoom_time)
@@ -406,7 +407,7 @@ mod tests {
             fifty
                 .starts(
                     at("2030-01-01T00:00:00Z"),
-                    FixedOffset::east_opt(0).unwrap()
+                    &FixedOffset::east_opt(0).unwrap()
                 )
                 .unwrap()
                 .len(),
@@ -420,9 +421,29 @@ mod tests {
             before
                 .starts(
                     at("2030-01-01T00:00:00Z"),
-                    FixedOffset::east_opt(0).unwrap()
+                    &FixedOffset::east_opt(0).unwrap()
                 )
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn new_york_keeps_18_00_across_the_march_change() {
+        let weekly = Recurrence::parse(Some(
+            &json!({"type": 2, "weekly_days": "3", "end_times": 3}),
+        ))
+        .unwrap();
+        let zone: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        // Tuesdays 2027-03-09 (EST), 03-16 and 03-23 (EDT, from 03-14).
+        let starts = weekly.starts(at("2027-03-09T23:00:00Z"), &zone).unwrap();
+        let shown: Vec<String> = starts.iter().map(zoom_time).collect();
+        assert_eq!(
+            shown,
+            [
+                "2027-03-09T23:00:00Z",
+                "2027-03-16T22:00:00Z",
+                "2027-03-23T22:00:00Z"
+            ]
         );
     }
 }
