@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Peak memory of archiving one large recording (tests/examples/archive_rss.rs):
 # a release build, run on the embedded store and on moto's S3 + SQS, each
-# under /usr/bin/time -v. Knobs: ARCHIVE_RSS_MIB (default 1024).
+# under /usr/bin/time -v. Knobs: ARCHIVE_RSS_MIB (default 1024), BENCH_PROFILE
+# (cargo profile, default release; `profiling` builds faster, same optimisation).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-cargo build --release --locked -p lms-zoom-tests --example archive_rss >&2
-binary=${CARGO_TARGET_DIR:-$root/target}/release/examples/archive_rss
+profile=${BENCH_PROFILE:-release}
+cargo build --profile "$profile" --locked -p lms-zoom-tests --example archive_rss >&2
+binary=${CARGO_TARGET_DIR:-$root/target}/$profile/examples/archive_rss
 echo "bench-archive: embedded store" >&2
 /usr/bin/time -v "$binary" 2>/tmp/bench-archive-embedded.time
 grep -E "Maximum resident|Elapsed" /tmp/bench-archive-embedded.time

@@ -2,6 +2,7 @@
 //! job, attempted under the invocation's deadline. A job to try again is
 //! reported in `batchItemFailures` (the event source mapping has
 //! `ReportBatchItemFailures`), after its visibility was set to the backoff;
+//! a job done is left for Lambda to delete (no call of our own);
 //! a job done is left for Lambda to delete;
 //! one given up is reported too, visible at once, so that the queue's
 //! redrive policy hands it to the dead-letter queue on its next receive.
@@ -43,17 +44,20 @@ pub async fn archive_records(state: &AppState, event: &Value) -> Value {
             tracing::error!(message_id = %id, "an archive queue record that is not a job was dropped");
             continue;
         };
+        // Lambda deletes a record reported done; the others are made
+        // visible when they are to be tried again (or handed to the dead
+        // letters) and reported as failures.
         let queue = state.archives.queue();
-        match state.archiver.process(queue.as_ref(), &delivery).await {
-            Ok(Settle::Done) => {}
-            Ok(Settle::RetryAfter(_) | Settle::Dead) => {
-                failures.push(json!({"itemIdentifier": id}))
-            }
-            Err(e) => {
-                tracing::warn!(job = %delivery.job.id(), error = %e, "archive job not settled");
-                failures.push(json!({"itemIdentifier": id}));
-            }
+        let settled = match state.archiver.attempt(&delivery).await {
+            Settle::Done => continue,
+            Settle::RetryAfter(delay) => queue.retry_after(&delivery, delay).await,
+            Settle::Dead => queue.dead(&delivery).await,
+        };
+        if let Err(e) = settled {
+            // Visible again anyway once its visibility timeout ends.
+            tracing::warn!(job = %delivery.job.id(), error = %e, "archive job visibility not changed");
         }
+        failures.push(json!({"itemIdentifier": id}));
     }
     json!({"batchItemFailures": failures})
 }
