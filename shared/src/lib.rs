@@ -11,6 +11,7 @@ pub mod functions;
 pub mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+pub mod lazy_client;
 pub mod objects;
 pub mod queue;
 pub mod repo;

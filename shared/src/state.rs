@@ -13,6 +13,7 @@ use crate::app::verify::Verifier;
 use crate::app::webhooks::WebhookService;
 use crate::app::{LicenseService, MeetingService};
 use crate::config::AppConfig;
+use crate::lazy_client::Lazy;
 use crate::objects::{DirObjects, ObjectStore, S3Objects};
 use crate::queue::{JobQueue, SqsQueue, StoreQueue};
 use crate::repo::LicenseRepo;
@@ -60,17 +61,26 @@ impl ArchivePorts {
     /// `RECORDINGS_BUCKET` and `RECORDINGS_QUEUE_URL` (a queue in the store
     /// without it). Without a bucket every copy fails, saying so.
     pub fn aws(config: &AppConfig, sdk: &aws_config::SdkConfig, store: Arc<dyn Store>) -> Self {
+        // Built on first use: most invocations never touch S3 or SQS.
+        let s3 = {
+            let sdk = sdk.clone();
+            Lazy::new(move || s3_client(&sdk))
+        };
+        let sqs = {
+            let sdk = sdk.clone();
+            Lazy::new(move || sqs_client(&sdk))
+        };
         let objects: Arc<dyn ObjectStore> = match &config.recordings_bucket {
-            Some(bucket) => Arc::new(S3Objects::new(s3_client(sdk), bucket)),
+            Some(bucket) => Arc::new(S3Objects::lazy(s3, bucket)),
             None => Arc::new(crate::objects::Unconfigured),
         };
         let queue: Arc<dyn JobQueue> = match &config.recordings_queue_url {
             // moto (the tests' AWS) serves one request at a time: a held
             // long poll would hold up every other call there.
             Some(url) if std::env::var_os("AWS_ENDPOINT_URL").is_some() => {
-                Arc::new(SqsQueue::new(sqs_client(sdk), url).polling())
+                Arc::new(SqsQueue::lazy(sqs, url).polling())
             }
-            Some(url) => Arc::new(SqsQueue::new(sqs_client(sdk), url)),
+            Some(url) => Arc::new(SqsQueue::lazy(sqs, url)),
             None => Arc::new(StoreQueue::new(store)),
         };
         Self { objects, queue }

@@ -15,15 +15,21 @@ use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 
 use super::{ObjectError, ObjectLink, ObjectStore, PART_BYTES, Upload};
+use crate::lazy_client::Lazy;
 
 #[derive(Clone)]
 pub struct S3Objects {
-    client: Client,
+    client: Lazy<Client>,
     bucket: String,
 }
 
 impl S3Objects {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self::lazy(Lazy::ready(client), bucket)
+    }
+
+    /// With a client built on first use.
+    pub fn lazy(client: Lazy<Client>, bucket: impl Into<String>) -> Self {
         Self {
             client,
             bucket: bucket.into(),
@@ -47,7 +53,7 @@ fn part_checksum(bytes: &[u8]) -> String {
 impl ObjectStore for S3Objects {
     async fn upload(&self, key: &str, content_type: &str) -> Result<Box<dyn Upload>, ObjectError> {
         Ok(Box::new(S3Upload {
-            client: self.client.clone(),
+            client: self.client.get().clone(),
             bucket: self.bucket.clone(),
             key: key.to_owned(),
             content_type: content_type.to_owned(),
@@ -70,6 +76,7 @@ impl ObjectStore for S3Objects {
             .collect();
         let request = self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -83,6 +90,7 @@ impl ObjectStore for S3Objects {
     async fn size(&self, key: &str) -> Result<Option<u64>, ObjectError> {
         match self
             .client
+            .get()
             .head_object()
             .bucket(&self.bucket)
             .key(key)

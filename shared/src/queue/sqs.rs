@@ -10,6 +10,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 
 use super::{ArchiveJob, Delivery, JobQueue, QueueError};
+use crate::lazy_client::Lazy;
 use crate::store::Write;
 
 /// SQS's longest visibility timeout (12 hours) and long-poll wait (20 s).
@@ -20,7 +21,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct SqsQueue {
-    client: Client,
+    client: Lazy<Client>,
     url: String,
     /// Ask SQS to hold a receive until a job comes (long polling), or poll.
     long_poll: bool,
@@ -36,6 +37,11 @@ fn seconds(d: Duration, max: Duration) -> i32 {
 
 impl SqsQueue {
     pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self::lazy(Lazy::ready(client), url)
+    }
+
+    /// With a client built on first use.
+    pub fn lazy(client: Lazy<Client>, url: impl Into<String>) -> Self {
         Self {
             client,
             url: url.into(),
@@ -72,6 +78,7 @@ impl SqsQueue {
     ) -> Result<Option<Delivery>, QueueError> {
         let answer = self
             .client
+            .get()
             .receive_message()
             .queue_url(&self.url)
             .max_number_of_messages(1)
@@ -95,6 +102,7 @@ impl SqsQueue {
                     tracing::warn!("an archive queue message that is not a job was dropped");
                     let _ = self
                         .client
+                        .get()
                         .delete_message()
                         .queue_url(&self.url)
                         .receipt_handle(receipt)
@@ -108,6 +116,7 @@ impl SqsQueue {
 
     async fn visible_in(&self, delivery: &Delivery, delay: Duration) -> Result<(), QueueError> {
         self.client
+            .get()
             .change_message_visibility()
             .queue_url(&self.url)
             .receipt_handle(&delivery.receipt)
@@ -129,6 +138,7 @@ impl JobQueue for SqsQueue {
         let body =
             serde_json::to_string(job).map_err(|e| QueueError::Unavailable(e.to_string()))?;
         self.client
+            .get()
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
@@ -160,6 +170,7 @@ impl JobQueue for SqsQueue {
 
     async fn done(&self, delivery: &Delivery) -> Result<(), QueueError> {
         self.client
+            .get()
             .delete_message()
             .queue_url(&self.url)
             .receipt_handle(&delivery.receipt)
