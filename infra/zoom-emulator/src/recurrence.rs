@@ -10,7 +10,7 @@
 //! takes the earlier instant; one that does not exist (spring-forward) is
 //! skipped (UNCONFIRMED: Zoom's choice is not documented).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use crate::meeting_model::zoom_time;
@@ -270,6 +270,7 @@ impl Recurrence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
     use serde_json::json;
 
     fn at(text: &str) -> DateTime<Utc> {
