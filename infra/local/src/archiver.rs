@@ -71,6 +71,13 @@ pub async fn ensure_aws(config: &mut AppConfig, sdk: &aws_config::SdkConfig) -> 
     Ok(())
 }
 
+fn queue_failed(name: &str, e: impl std::error::Error) -> String {
+    format!(
+        "queue {name}: {}",
+        aws_sdk_sqs::error::DisplayErrorContext(e)
+    )
+}
+
 async fn ensure_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, String> {
     use aws_sdk_sqs::types::QueueAttributeName;
     let dead = sqs
@@ -78,12 +85,7 @@ async fn ensure_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, S
         .queue_name(format!("{name}-dlq"))
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "queue {name}: {}",
-                aws_sdk_sqs::error::DisplayErrorContext(e)
-            )
-        })?;
+        .map_err(|e| queue_failed(name, e))?;
     let dead_url = dead.queue_url().unwrap_or_default().to_owned();
     let attributes = sqs
         .get_queue_attributes()
@@ -91,12 +93,7 @@ async fn ensure_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, S
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "queue {name}: {}",
-                aws_sdk_sqs::error::DisplayErrorContext(e)
-            )
-        })?;
+        .map_err(|e| queue_failed(name, e))?;
     let dead_arn = attributes
         .attributes()
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
@@ -114,11 +111,6 @@ async fn ensure_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, S
         .attributes(QueueAttributeName::VisibilityTimeout, visibility)
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "queue {name}: {}",
-                aws_sdk_sqs::error::DisplayErrorContext(e)
-            )
-        })?;
+        .map_err(|e| queue_failed(name, e))?;
     Ok(queue.queue_url().unwrap_or_default().to_owned())
 }

@@ -185,26 +185,19 @@ impl Archives {
     /// `POST .../recordings/{id}/archive`: a failed (or `off`, or stuck)
     /// file gets a fresh set of attempts; an archived one is left as it is.
     pub async fn retry(&self, job: &ArchiveJob) -> Result<Archive, AppError> {
-        for _ in 0..3 {
-            let current = self.existing(&job.meeting_id, &job.recording_id).await?;
-            if current.status == ArchiveStatus::Archived {
-                return Ok(current);
-            }
-            let mut next = current.clone();
-            next.restart();
-            let also = vec![self.enqueue(job)];
-            if self
-                .repo
-                .replace(&job.meeting_id, &current, &mut next, also)
-                .await?
-            {
-                self.sent(std::slice::from_ref(job)).await;
-                return Ok(next);
-            }
+        let restarted = self
+            .change(&job.meeting_id, &job.recording_id, |archive| {
+                if archive.status == ArchiveStatus::Archived {
+                    return None;
+                }
+                archive.restart();
+                Some(vec![self.enqueue(job)])
+            })
+            .await?;
+        if restarted.status == ArchiveStatus::Pending {
+            self.sent(std::slice::from_ref(job)).await;
         }
-        Err(AppError::StoreUnavailable(
-            "the recording kept changing".into(),
-        ))
+        Ok(restarted)
     }
 
     /// `PATCH .../recordings/{id}` `{"published": ...}`.
@@ -214,16 +207,34 @@ impl Archives {
         recording_id: &str,
         published: bool,
     ) -> Result<Archive, AppError> {
+        self.change(meeting_id, recording_id, |archive| {
+            if archive.published == published {
+                return None;
+            }
+            archive.published = published;
+            Some(Vec::new())
+        })
+        .await
+    }
+
+    /// Reads the file's state, lets `edit` change it (with writes for the
+    /// same batch; `None`: nothing to change) and writes it back under its
+    /// version, reading again when somebody wrote first.
+    async fn change(
+        &self,
+        meeting_id: &str,
+        recording_id: &str,
+        edit: impl Fn(&mut Archive) -> Option<Vec<Write>>,
+    ) -> Result<Archive, AppError> {
         for _ in 0..3 {
             let current = self.existing(meeting_id, recording_id).await?;
-            if current.published == published {
-                return Ok(current);
-            }
             let mut next = current.clone();
-            next.published = published;
+            let Some(also) = edit(&mut next) else {
+                return Ok(current);
+            };
             if self
                 .repo
-                .replace(meeting_id, &current, &mut next, Vec::new())
+                .replace(meeting_id, &current, &mut next, also)
                 .await?
             {
                 return Ok(next);

@@ -288,7 +288,7 @@ impl WebhookService {
         meeting: &Meeting,
         object: &RecordingObject,
     ) -> Result<Effect, AppError> {
-        let writes = recording_files(meeting_id, meeting, object, COMPLETED);
+        let mut writes = recording_files(meeting_id, meeting, object, COMPLETED);
         let files: Vec<RecordingFile> = object
             .recording_files
             .iter()
@@ -303,7 +303,6 @@ impl WebhookService {
             .archives
             .for_new_files(academy_id, meeting_id, mode, &files)
             .await?;
-        let mut writes = writes;
         for file in &files {
             writes.extend(new.take(&file.recording_id));
         }
