@@ -34,6 +34,11 @@ pub const REPORT_MISSING_SCOPES: &str = "missing_scopes";
 pub enum AppError {
     #[error("meeting not found")]
     MeetingNotFound,
+    #[error("series not found")]
+    SeriesNotFound,
+    /// Zoom's occurrences of a recurring meeting are not the ones we booked.
+    #[error("Zoom's occurrences differ from the series' ({0})")]
+    ZoomOccurrencesDiffer(String),
     #[error("meeting can no longer be changed")]
     MeetingNotEditable,
     #[error("meeting deleted")]

@@ -20,6 +20,7 @@ use crate::repo::LicenseRepo;
 use crate::repo::meetings::MeetingRepo;
 use crate::repo::recordings::RecordingRepo;
 use crate::repo::repairs::RepairRepo;
+use crate::repo::series::SeriesRepo;
 use crate::secrets::{
     EmbeddedSecretStore, SecretCache, SecretError, SecretStore, SecretsManagerStore, cache,
 };
@@ -144,6 +145,7 @@ impl AppState {
             RecordingRepo::new(store.clone()),
             RepairRepo::new(store.clone()),
             archives.clone(),
+            SeriesRepo::new(store.clone()),
         );
         let maintenance = MaintenanceService::new(
             store.clone(),

@@ -101,6 +101,11 @@ impl AttendanceService {
         let Some(zoom_id) = meeting.zoom_meeting_id.clone() else {
             return Ok(meeting.clone());
         };
+        if meeting.occurrence_id.is_some() && meeting.zoom_uuid.is_none() {
+            // An occurrence Zoom never told us it held: its series' id
+            // would name another occurrence's report.
+            return Ok(meeting.clone());
+        }
         let plain = |e: AppError| (e, None);
         let license = self
             .licenses

@@ -178,6 +178,11 @@ impl RecordingService {
         let Some(zoom_id) = meeting.zoom_meeting_id.clone() else {
             return self.recordings(academy_id, meeting_id).await;
         };
+        if meeting.occurrence_id.is_some() && meeting.zoom_uuid.is_none() {
+            // An occurrence Zoom never told us it held: its series' id would
+            // name another occurrence's recordings.
+            return self.recordings(academy_id, meeting_id).await;
+        }
         let license = self.licenses.get(academy_id, &meeting.license_id).await?;
         let secrets = self.licenses.secrets_of(&license).await?;
         let creds = credentials(&license, &secrets);

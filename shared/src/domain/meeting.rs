@@ -133,6 +133,12 @@ pub struct Meeting {
     /// What happened once it was held (events, reconciliation).
     #[serde(default, skip_serializing_if = "Held::is_empty")]
     pub held: Held,
+    /// The class series this meeting is an occurrence of, and Zoom's
+    /// `occurrence_id` of it (the series' one Zoom meeting is shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence_id: Option<String>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -289,7 +295,7 @@ fn valid_timezone(tz: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)))
 }
 
-fn read_settings(reader: &mut Reader, value: Field<Value>) -> Option<MeetingSettings> {
+pub(crate) fn read_settings(reader: &mut Reader, value: Field<Value>) -> Option<MeetingSettings> {
     let object = match value {
         Field::Value(Value::Object(o)) => o,
         Field::Value(_) => {
@@ -394,7 +400,15 @@ fn finish<T>(reader: Reader, value: impl FnOnce() -> T) -> Result<T, Problems> {
 
 pub fn parse_create(body: Map<String, Value>) -> Result<NewMeeting, Problems> {
     let mut r = Reader::new(body, FIELDS);
-    let c = read_common(&mut r);
+    let new = read_new(&mut r);
+    finish(r, || new)
+}
+
+/// The fields of a create (a meeting's, or a series' besides its
+/// `recurrence`) read into `r`'s problems; the value is only meaningful
+/// when there are none.
+pub(crate) fn read_new(r: &mut Reader) -> NewMeeting {
+    let c = read_common(r);
     let license_id = r.string("licenseId", 64, true).into_option();
     let external_ref = r
         .string("externalRef", EXTERNAL_REF_MAX_CHARS, false)
@@ -406,7 +420,7 @@ pub fn parse_create(body: Map<String, Value>) -> Result<NewMeeting, Problems> {
     }
     let seen = r.has_problem("durationMinutes");
     let duration = r.require("durationMinutes", c.duration, seen);
-    finish(r, || NewMeeting {
+    NewMeeting {
         topic: topic.unwrap_or_default(),
         start_time: c.start_time.unwrap_or_default(),
         duration_minutes: duration.unwrap_or(1) as u32,
@@ -415,7 +429,7 @@ pub fn parse_create(body: Map<String, Value>) -> Result<NewMeeting, Problems> {
         agenda: c.agenda.into_option(),
         external_ref,
         settings: c.settings.unwrap_or_default(),
-    })
+    }
 }
 
 pub fn parse_patch(body: Map<String, Value>) -> Result<MeetingPatch, Problems> {

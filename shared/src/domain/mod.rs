@@ -10,5 +10,6 @@ pub mod recording;
 pub mod recurrence;
 pub mod report_merge;
 pub mod scheduling;
+pub mod series;
 pub mod validation;
 pub mod verification;

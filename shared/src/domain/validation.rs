@@ -39,6 +39,8 @@ pub enum Rule {
     NotADateOrTime,
     /// An end that leaves a series no occurrence: it is before `startTime`.
     BeforeStartTime,
+    /// A field of one occurrence that only its series may change.
+    SeriesWide,
     /// A series end that gives more occurrences than a series may have.
     TooManyOccurrences(usize),
 }

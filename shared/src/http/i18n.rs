@@ -62,6 +62,10 @@ impl Lang {
         let (en, es) = match error {
             AppError::MalformedJson { .. } => ("Malformed JSON", "JSON mal formado"),
             AppError::MeetingNotFound => ("Meeting not found", "Reunión no encontrada"),
+            AppError::SeriesNotFound => ("Series not found", "Serie no encontrada"),
+            AppError::ZoomOccurrencesDiffer(_) => {
+                ("Zoom scheduled other classes", "Zoom programó otras clases")
+            }
             AppError::MeetingNotEditable => (
                 "Meeting cannot be changed",
                 "La reunión no se puede cambiar",
@@ -174,6 +178,14 @@ impl Lang {
             AppError::MeetingNotFound => Some(self.pick(
                 "This academy has no meeting with that id.",
                 "Esta academia no tiene una reunión con ese id.",
+            )),
+            AppError::SeriesNotFound => Some(self.pick(
+                "This academy has no class series with that id.",
+                "Esta academia no tiene una serie de clases con ese id.",
+            )),
+            AppError::ZoomOccurrencesDiffer(_) => Some(self.pick(
+                "Zoom's occurrences of the recurring meeting are not the classes that were booked, so nothing was kept; describe the series with other days or an endTimes count.",
+                "Las ocurrencias de Zoom no son las clases reservadas, así que no se guardó nada; describa la serie con otros días o con endTimes.",
             )),
             AppError::ReportUnavailable { reason } => Some(match *reason {
                 crate::error::REPORT_PAID_ONLY => self.pick(
@@ -364,6 +376,10 @@ impl Lang {
             Rule::BeforeStartTime => self.pick(
                 "leaves no occurrence: it is before startTime",
                 "no deja ninguna clase: es anterior a startTime",
+            ),
+            Rule::SeriesWide => self.pick(
+                "is the same for every class of the series: change it on the series",
+                "es igual para todas las clases de la serie: cámbielo en la serie",
             ),
             Rule::TooManyOccurrences(max) => self.pick(
                 format!("gives more than {max} occurrences: end the series sooner"),

@@ -35,7 +35,8 @@ pub fn routes(state: AppState) -> Router {
         )
         .with_state(state.clone())
         .merge(super::recordings::routes(state.clone()))
-        .merge(super::attendance::routes(state))
+        .merge(super::attendance::routes(state.clone()))
+        .merge(super::series::routes(state))
 }
 
 /// A meeting id that could exist: anything else is simply not found.
@@ -81,7 +82,10 @@ fn canonical(value: &Value) -> Value {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap, body: &Value) -> Result<Option<IdempotencyKey>, AppError> {
+pub(super) fn idempotency_key(
+    headers: &HeaderMap,
+    body: &Value,
+) -> Result<Option<IdempotencyKey>, AppError> {
     let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };

@@ -15,6 +15,7 @@ pub mod observe;
 pub mod problem;
 mod ranged;
 pub mod recordings;
+pub mod series;
 pub mod signature;
 mod signature_request;
 mod status;

@@ -8,7 +8,10 @@ impl AppError {
         match self {
             AppError::MalformedJson { .. } => 400,
             AppError::Unauthorized => 401,
-            AppError::LicenseNotFound | AppError::RouteNotFound | AppError::MeetingNotFound => 404,
+            AppError::LicenseNotFound
+            | AppError::RouteNotFound
+            | AppError::MeetingNotFound
+            | AppError::SeriesNotFound => 404,
             AppError::SlotConflict { .. }
             | AppError::SeriesConflict { .. }
             | AppError::NoLicenseAvailable
@@ -27,7 +30,7 @@ impl AppError {
             AppError::Validation(_) => 422,
             AppError::StoreUnavailable(_) | AppError::ZoomUnavailable(_) => 503,
             AppError::ZoomRateLimited { .. } => 429,
-            AppError::ZoomError { .. } => 502,
+            AppError::ZoomError { .. } | AppError::ZoomOccurrencesDiffer(_) => 502,
             AppError::Internal(_) => 500,
         }
     }
@@ -36,6 +39,8 @@ impl AppError {
         match self {
             AppError::MalformedJson { .. } => "malformed_json",
             AppError::MeetingNotFound => "meeting_not_found",
+            AppError::SeriesNotFound => "series_not_found",
+            AppError::ZoomOccurrencesDiffer(_) => "zoom_occurrences_differ",
             AppError::MeetingNotEditable => "meeting_not_editable",
             AppError::MeetingDeleted => "meeting_deleted",
             AppError::RecordingNotFound => "recording_not_found",

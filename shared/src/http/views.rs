@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::check_text;
 use super::i18n::Lang;
+use crate::app::meetings::SeriesView;
 use crate::app::recordings::MeetingRecordings;
 use crate::domain::archive::Archive;
 use crate::domain::attendance::Attendance;
@@ -78,6 +79,8 @@ pub fn meeting(m: &Meeting) -> Value {
         "status": m.status,
         "externalRef": m.external_ref,
         "settings": m.settings,
+        "seriesId": m.series_id,
+        "occurrenceId": m.occurrence_id,
         "startedAt": m.held.started_at.as_ref().map(zoom_time),
         "endedAt": m.held.ended_at.as_ref().map(zoom_time),
         "reconciledAt": m.held.reconciled_at.as_ref().map(rfc3339),
@@ -85,6 +88,46 @@ pub fn meeting(m: &Meeting) -> Value {
         "version": m.version,
         "createdAt": rfc3339(&m.created_at),
         "updatedAt": rfc3339(&m.updated_at),
+    })
+}
+
+/// A class series: a meeting's fields, its recurrence, and its occurrences
+/// (each a meeting of the meetings routes).
+pub fn series(view: &SeriesView) -> Value {
+    let s = &view.series;
+    let occurrences: Vec<Value> = view
+        .meetings
+        .iter()
+        .map(|m| {
+            json!({
+                "meetingId": m.meeting_id,
+                "occurrenceId": m.occurrence_id,
+                "startTime": zoom_time(&m.start_time),
+                "durationMinutes": m.duration_minutes,
+                "status": m.status,
+            })
+        })
+        .collect();
+    json!({
+        "seriesId": s.series_id,
+        "academyId": s.academy_id,
+        "licenseId": s.license_id,
+        "zoomMeetingId": s.zoom_meeting_id,
+        "topic": s.topic,
+        "startTime": zoom_time(&s.start_time),
+        "durationMinutes": s.duration_minutes,
+        "timezone": s.timezone,
+        "recurrence": s.recurrence,
+        "agenda": s.agenda,
+        "joinUrl": s.join_url,
+        "password": s.password,
+        "status": s.status,
+        "externalRef": s.external_ref,
+        "settings": s.settings,
+        "occurrences": occurrences,
+        "version": s.version,
+        "createdAt": rfc3339(&s.created_at),
+        "updatedAt": rfc3339(&s.updated_at),
     })
 }
 

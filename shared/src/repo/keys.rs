@@ -123,3 +123,19 @@ pub fn bookings_end() -> String {
     end.pop();
     end
 }
+
+pub const SERIES_PREFIX: &str = "SERIES#";
+
+/// A class series: one Zoom recurring meeting, its occurrences' meetings.
+pub fn series(academy_id: &str, series_id: &str) -> Key {
+    Key::new(
+        academy_pk(academy_id),
+        format!("{SERIES_PREFIX}{series_id}"),
+    )
+}
+
+/// A Zoom meeting instance (uuid) → the meeting of ours it was matched to
+/// (an occurrence of a series: every occurrence shares the Zoom id).
+pub fn zoom_instance(uuid: &str) -> Key {
+    Key::new(format!("ZOOMINSTANCE#{uuid}"), "META")
+}

@@ -11,6 +11,7 @@ pub mod reconcile;
 pub mod recordings;
 pub mod repairs;
 pub mod schedule;
+pub mod series;
 
 pub use licenses::{LicensePage, LicenseRepo};
 

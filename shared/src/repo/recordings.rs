@@ -97,25 +97,44 @@ impl RecordingRepo {
         Ok(get_record(self.store.as_ref(), &keys::participant(meeting_id, key)).await?)
     }
 
-    /// The meeting a Zoom meeting id belongs to: (academy, meeting, license).
-    pub async fn by_zoom_id(
-        &self,
-        zoom_id: &str,
-    ) -> Result<Option<(String, String, String)>, RepoError> {
+    /// What of ours a Zoom meeting id belongs to: a meeting, or a series
+    /// (whose occurrences share it).
+    pub async fn by_zoom_id(&self, zoom_id: &str) -> Result<Option<ZoomOwner>, RepoError> {
         let Some(item) = self.store.get(&keys::zoom_meeting(zoom_id)).await? else {
             return Ok(None);
         };
         let text = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
-        Ok(
-            match (text("academyId"), text("meetingId"), text("licenseId")) {
-                (Some(a), Some(m), Some(l)) => Some((a, m, l)),
-                _ => None,
-            },
-        )
+        let of = match (text("meetingId"), text("seriesId")) {
+            (Some(m), _) => Owned::Meeting(m),
+            (None, Some(s)) => Owned::Series(s),
+            (None, None) => return Ok(None),
+        };
+        Ok(match (text("academyId"), text("licenseId")) {
+            (Some(academy_id), Some(license_id)) => Some(ZoomOwner {
+                academy_id,
+                license_id,
+                of,
+            }),
+            _ => None,
+        })
     }
 
     pub async fn write(&self, writes: Vec<Write>) -> Result<(), RepoError> {
         super::transact(self.store.as_ref(), writes).await?;
         Ok(())
     }
+}
+
+/// Who holds a Zoom meeting id: an academy's meeting or series, on a license.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoomOwner {
+    pub academy_id: String,
+    pub license_id: String,
+    pub of: Owned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owned {
+    Meeting(String),
+    Series(String),
 }

@@ -48,6 +48,16 @@ pub enum Repair {
         license_id: String,
         booking: Booking,
     },
+    /// A class series create between its reservation and its last commit:
+    /// Zoom may hold a recurring meeting nobody knows, the slots are
+    /// reserved, some occurrences may be committed.
+    #[serde(rename_all = "camelCase")]
+    Series {
+        academy_id: String,
+        series_id: String,
+        license_id: String,
+        bookings: Vec<Booking>,
+    },
     /// A reschedule between its new reservation and its commit: Zoom may
     /// have the new time while ours is the old one.
     #[serde(rename_all = "camelCase")]
@@ -95,6 +105,7 @@ impl Repair {
                 attempt,
                 ..
             } => format!("reschedule#{meeting_id}#{}#{attempt}", booking.rev),
+            Repair::Series { series_id, .. } => format!("series#{series_id}"),
             Repair::Secret { license_id, .. } => format!("secret#{license_id}"),
             Repair::Webhook { hash, .. } => format!("webhook#{hash}"),
             Repair::Enqueue { job } => format!("archive#{}", job.id()),
@@ -105,6 +116,7 @@ impl Repair {
         match self {
             Repair::Create { .. } => "create",
             Repair::Reschedule { .. } => "reschedule",
+            Repair::Series { .. } => "series",
             Repair::Secret { .. } => "secret",
             Repair::Webhook { .. } => "webhook",
             Repair::Enqueue { .. } => "enqueue",

@@ -97,6 +97,14 @@ pub struct CreateMeetingBody<'a> {
     agenda: Option<&'a str>,
 }
 
+impl CreateMeetingBody<'_> {
+    /// The same body for a meeting of another `type` (8: recurring, fixed time).
+    pub(super) fn of_type(mut self, kind: u8) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
 impl<'a> From<&'a NewMeeting> for CreateMeetingBody<'a> {
     fn from(new: &'a NewMeeting) -> Self {
         Self {
@@ -327,6 +335,8 @@ mod tests {
             status: MeetingStatus::Scheduled,
             booking_rev: 1,
             held: Default::default(),
+            series_id: None,
+            occurrence_id: None,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),

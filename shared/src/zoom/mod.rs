@@ -15,6 +15,7 @@ pub mod operations;
 pub mod recordings;
 pub mod reports;
 pub mod sdk_jwt;
+pub mod series;
 pub mod token;
 pub mod types;
 pub mod users;

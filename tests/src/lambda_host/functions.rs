@@ -117,6 +117,8 @@ impl FunctionSpec {
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance"),
                 lms("/v1/academies/{academyId}/meetings/{meetingId}/attendance/sync"),
                 lms("/v1/academies/{academyId}/attendance"),
+                lms("/v1/academies/{academyId}/series"),
+                lms("/v1/academies/{academyId}/series/{seriesId}"),
             ],
             ..Self::named("meetings", Duration::from_secs(29), 256)
         }

@@ -161,6 +161,7 @@ impl MaintenanceService {
         let resolution: Resolution = match repair {
             Repair::Create { .. } => Box::pin(self.meetings.resolve_create(repair, claim)),
             Repair::Reschedule { .. } => Box::pin(self.meetings.resolve_reschedule(repair, claim)),
+            Repair::Series { .. } => Box::pin(self.meetings.resolve_series(repair, claim)),
             Repair::Secret { .. } => Box::pin(self.licenses.resolve_secret(repair, claim)),
             Repair::Webhook { .. } => Box::pin(self.webhooks.replay(record, claim)),
             Repair::Enqueue { .. } => Box::pin(self.archives.resolve_enqueue(repair, claim)),

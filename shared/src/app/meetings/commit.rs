@@ -15,7 +15,7 @@ use crate::store::{Condition, Write};
 pub(super) const COMMIT_WRITES: usize = 3;
 
 /// `booking` committed on `license_id`, if it is still the reservation made.
-fn commit_booking(license_id: &str, booking: &Booking) -> Write {
+pub(super) fn commit_booking(license_id: &str, booking: &Booking) -> Write {
     let mut committed = booking.clone();
     committed.state = BookingState::Committed;
     committed.expires_at = None;

@@ -86,6 +86,8 @@ fn pending(academy_id: &str, new: &NewMeeting) -> Meeting {
         status: MeetingStatus::Pending,
         booking_rev: 1,
         held: Default::default(),
+        series_id: None,
+        occurrence_id: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -104,7 +106,7 @@ impl MeetingService {
             let meeting = self.create_once(academy_id, &new, None).await?;
             return Ok(CreateOutcome::Created(Box::new(meeting)));
         };
-        let attempt = match self.claim(academy_id, &idem).await? {
+        let attempt = match self.claim::<Meeting>(academy_id, &idem).await? {
             Ok(attempt) => attempt,
             Err(replayed) => return Ok(CreateOutcome::Replayed(replayed)),
         };
@@ -125,11 +127,11 @@ impl MeetingService {
 
     /// Owns the key (`Ok(attempt)`) or finds the meeting its first request
     /// made (`Err(meeting)`), waiting a while for a first request still running.
-    async fn claim(
+    pub(super) async fn claim<T: serde::de::DeserializeOwned>(
         &self,
         academy_id: &str,
         idem: &IdempotencyKey,
-    ) -> Result<Result<String, Box<Meeting>>, AppError> {
+    ) -> Result<Result<String, Box<T>>, AppError> {
         let started = std::time::Instant::now();
         let stale = RESERVATION_TTL + Duration::seconds(30);
         loop {

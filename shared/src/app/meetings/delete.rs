@@ -13,7 +13,7 @@ use crate::repo::schedule::booking_key;
 use crate::store::{StoreError, Write};
 
 /// The writes that mark `current` deleted and free its slot.
-fn deleted_writes(current: &Meeting) -> Vec<Write> {
+pub(super) fn deleted_writes(current: &Meeting) -> Vec<Write> {
     let mut deleted = current.clone();
     deleted.status = MeetingStatus::Deleted;
     deleted.version = current.version + 1;
@@ -73,7 +73,7 @@ impl MeetingService {
         {
             Ok(license) => {
                 let host = self.host(license).await?;
-                Ok(self.zoom.delete_meeting(&host.creds, zoom_id).await?)
+                Ok(self.delete_in_zoom_as(&host, zoom_id, meeting).await?)
             }
             // The license is gone (force-deleted): nothing to ask Zoom with.
             Err(AppError::LicenseNotFound) => Ok(()),

@@ -10,6 +10,8 @@
 //! - [`reschedule`]: edits and new times, one edit of a meeting at a time
 //! - [`delete`]: deletes, and cleaning up reservations abandoned by a crash
 //! - [`repair`]: finishing creates and reschedules whose request died (for `maintenance`)
+//! - [`series`]: class series, one Zoom recurring meeting whose occurrences are meetings
+//! - [`series_booking`]: booking every occurrence of a series in one decision
 
 mod adopt;
 mod booking;
@@ -18,8 +20,10 @@ mod create;
 mod delete;
 mod repair;
 mod reschedule;
+mod series;
 mod series_booking;
 
+pub use series::{SeriesOutcome, SeriesView};
 pub use series_booking::Slot;
 
 use std::sync::Arc;
@@ -35,6 +39,7 @@ use crate::error::AppError;
 use crate::repo::idempotency::IdempotencyRepo;
 use crate::repo::meetings::{MeetingFilter, MeetingPage, MeetingRepo};
 use crate::repo::schedule::ScheduleRepo;
+use crate::repo::series::SeriesRepo;
 use crate::store::Store;
 use crate::zoom::{ZoomClient, ZoomCredentials};
 
@@ -49,6 +54,7 @@ pub struct MeetingService {
     meetings: MeetingRepo,
     schedule: ScheduleRepo,
     idempotency: IdempotencyRepo,
+    series: SeriesRepo,
 }
 
 /// Who a license's meetings are asked of Zoom as: its credentials and host user.
@@ -65,6 +71,7 @@ impl MeetingService {
             zoom,
             meetings: MeetingRepo::new(store.clone()),
             schedule: ScheduleRepo::new(store.clone()),
+            series: SeriesRepo::new(store.clone()),
             idempotency: IdempotencyRepo::new(store),
         }
     }

@@ -118,8 +118,7 @@ impl MeetingService {
         {
             let back = MeetingUpdate::time_of(&current);
             match self
-                .zoom
-                .update_meeting(&host.creds, zoom_meeting_id, &back)
+                .update_in_zoom(&host, zoom_meeting_id, &current, &back)
                 .await
             {
                 Ok(()) => {}

@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::booking::{Ask, Pick, RESERVATION_TTL};
 use super::commit::commit_writes;
 use super::create::{RELEASE_RESERVE, UNDO_RESERVE};
+use super::series::occurrence;
 use super::{Host, MeetingService};
 use crate::deadline;
 use crate::domain::license::License;
@@ -70,6 +71,7 @@ impl MeetingService {
         if current.status != MeetingStatus::Scheduled {
             return Err(AppError::MeetingNotEditable);
         }
+        occurrence::check_patch(&current, &patch)?;
         self.caches.forget_schedule(&current.license_id);
         let mut next = patch.apply(&current);
         if next == current {
@@ -96,8 +98,7 @@ impl MeetingService {
             return self.move_to(&license, edit, next).await;
         }
         if let Err(e) = self
-            .zoom
-            .update_meeting(&host.creds, &zoom_id, &update)
+            .update_in_zoom(&host, &zoom_id, &current, &update)
             .await
         {
             return Err(self.patch_refused(academy_id, meeting_id, e).await);
@@ -117,6 +118,8 @@ impl MeetingService {
         next: Meeting,
     ) -> Result<Meeting, AppError> {
         let current = edit.current;
+        // Read before Zoom is told: the series learns the new time in the commit.
+        let in_series = self.moved_in_series(&next).await?;
         let ask = Ask {
             academy_id: &current.academy_id,
             meeting_id: &current.meeting_id,
@@ -144,9 +147,7 @@ impl MeetingService {
         });
         let (_, booking) = reserved.await?;
         let repair = repair_of(&booking);
-        let told = self
-            .zoom
-            .update_meeting(&edit.host.creds, edit.zoom_id, edit.update);
+        let told = self.update_in_zoom(edit.host, edit.zoom_id, current, edit.update);
         if let Err(e) = deadline::keeping(UNDO_RESERVE, told).await {
             // No answer (or a failure on Zoom's side): Zoom may have moved
             // the meeting all the same. Put it back where it still is for
@@ -167,6 +168,7 @@ impl MeetingService {
             writes.push(delete_calendar(current));
         }
         writes.push(close_repair(&repair));
+        writes.extend(in_series);
         writes.push(schedule_reconcile(
             &next.academy_id,
             &next.meeting_id,
@@ -199,9 +201,7 @@ impl MeetingService {
     /// `false` when Zoom may still have the new one (`maintenance` retries).
     async fn put_back(&self, edit: &Edit<'_>) -> bool {
         let back = MeetingUpdate::time_of(edit.current);
-        let undone = self
-            .zoom
-            .update_meeting(&edit.host.creds, edit.zoom_id, &back);
+        let undone = self.update_in_zoom(edit.host, edit.zoom_id, edit.current, &back);
         match deadline::keeping(RELEASE_RESERVE, undone).await {
             Ok(()) => true,
             Err(undo) => {

@@ -50,7 +50,7 @@ impl MeetingService {
             let mut first_refusal = None;
             let mut lost_race = false;
             for license in &candidates {
-                let view = self.series_view(&license.license_id, slots).await?;
+                let view = self.series_schedule(&license.license_id, slots).await?;
                 let now = Utc::now();
                 let busy = busy_occurrences(license, &view, slots, now);
                 if !busy.is_empty() {
@@ -128,7 +128,7 @@ impl MeetingService {
     }
 
     /// One fresh read of the license's schedule over the whole series.
-    async fn series_view(
+    async fn series_schedule(
         &self,
         license_id: &str,
         slots: &[Slot],

@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod occurrence;
 mod replay;
 
 use super::licenses::LicenseService;
@@ -18,9 +19,10 @@ use crate::queue::ArchiveJob;
 use crate::repo::RepoError;
 use crate::repo::meetings::{MeetingRepo, delete_calendar, put_calendar, put_meeting};
 use crate::repo::reconcile::reconcile_at;
-use crate::repo::recordings::{RecordingRepo, event_seen, put_attendance, put_recording};
+use crate::repo::recordings::{Owned, RecordingRepo, event_seen, put_attendance, put_recording};
 use crate::repo::repairs::{Repair, RepairRecord, RepairRepo, open_repair};
 use crate::repo::schedule::booking_key;
+use crate::repo::series::SeriesRepo;
 use crate::store::{StoreError, Write};
 use crate::zoom::events::{
     MeetingObject, RecordingObject, UrlValidation, ZoomEvent, ZoomParticipant,
@@ -55,6 +57,7 @@ pub struct WebhookService {
     recordings: RecordingRepo,
     repairs: RepairRepo,
     archives: Archives,
+    series: SeriesRepo,
 }
 
 /// The signature headers as received.
@@ -86,6 +89,7 @@ impl WebhookService {
         recordings: RecordingRepo,
         repairs: RepairRepo,
         archives: Archives,
+        series: SeriesRepo,
     ) -> Self {
         Self {
             licenses,
@@ -93,6 +97,7 @@ impl WebhookService {
             recordings,
             repairs,
             archives,
+            series,
         }
     }
 
@@ -149,24 +154,47 @@ impl WebhookService {
         let name = event.name();
         let zoom_id = zoom_meeting_id(event)?;
         let hash = dedupe_hash(license_id, event);
-        let Some((academy_id, meeting_id)) = self.ours(license_id, &zoom_id).await? else {
+        let Some(ours) = self.ours(license_id, &zoom_id, event).await? else {
             return self
                 .keep_unmatched(license_id, &hash, event, &zoom_id)
                 .await;
         };
-        let seen = || event_seen(&hash, name, None);
-        self.apply_to(&academy_id, &meeting_id, event, seen).await
+        let seen = || {
+            let mut first = vec![event_seen(&hash, name, None)];
+            first.extend(ours.remember.clone());
+            first
+        };
+        self.apply_to(&ours.academy_id, &ours.meeting_id, event, seen)
+            .await
     }
 
-    /// The academy and meeting of ours that a Zoom meeting of this license is.
+    /// The meeting of ours (an academy's meeting, or the occurrence of a
+    /// series) that an event about a Zoom meeting of this license is about.
     async fn ours(
         &self,
         license_id: &str,
         zoom_id: &str,
-    ) -> Result<Option<(String, String)>, AppError> {
-        Ok(match self.recordings.by_zoom_id(zoom_id).await? {
-            Some((academy, meeting, license)) if license == license_id => Some((academy, meeting)),
-            _ => None,
+        event: &ZoomEvent,
+    ) -> Result<Option<Ours>, AppError> {
+        let owner = match self.recordings.by_zoom_id(zoom_id).await? {
+            Some(owner) if owner.license_id == license_id => owner,
+            _ => return Ok(None),
+        };
+        let academy_id = owner.academy_id;
+        Ok(match owner.of {
+            Owned::Meeting(meeting_id) => Some(Ours {
+                academy_id,
+                meeting_id,
+                remember: None,
+            }),
+            Owned::Series(series_id) => self
+                .occurrence_of(&academy_id, &series_id, zoom_id, event)
+                .await?
+                .map(|m| Ours {
+                    academy_id,
+                    meeting_id: m.meeting_id,
+                    remember: m.remember,
+                }),
         })
     }
 
@@ -177,14 +205,14 @@ impl WebhookService {
         academy_id: &str,
         meeting_id: &str,
         event: &ZoomEvent,
-        first: impl Fn() -> Write,
+        first: impl Fn() -> Vec<Write>,
     ) -> Result<WebhookOutcome, AppError> {
         let name = event.name();
         for _ in 0..ATTEMPTS {
             let Some(meeting) = self.meetings.get(academy_id, meeting_id).await? else {
                 return Ok(WebhookOutcome::Unmatched);
             };
-            let mut writes = vec![first()];
+            let mut writes = first();
             let effect = self.effect(event, academy_id, meeting_id, &meeting).await?;
             writes.extend(effect.writes);
             match self.recordings.write(writes).await {
@@ -345,6 +373,14 @@ impl WebhookService {
         attendance.version = read_version + 1;
         Ok(vec![put_attendance(meeting_id, &attendance, read_version)])
     }
+}
+
+/// The meeting an event lands on, and (for a series' occurrence matched by
+/// its start) the write remembering the instance's UUID.
+struct Ours {
+    academy_id: String,
+    meeting_id: String,
+    remember: Option<Write>,
 }
 
 #[derive(Debug, Clone, Copy)]

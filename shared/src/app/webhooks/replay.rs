@@ -38,10 +38,14 @@ impl WebhookService {
         let Ok(event) = ZoomEvent::from_value(event) else {
             return self.drop_kept(repair, claim, "unreadable").await;
         };
-        if let Some((academy_id, meeting_id)) = self.ours(license_id, zoom_meeting_id).await? {
-            let done = || close_claimed(repair, claim);
+        if let Some(ours) = self.ours(license_id, zoom_meeting_id, &event).await? {
+            let done = || {
+                let mut first = vec![close_claimed(repair, claim)];
+                first.extend(ours.remember.clone());
+                first
+            };
             return match self
-                .apply_to(&academy_id, &meeting_id, &event, done)
+                .apply_to(&ours.academy_id, &ours.meeting_id, &event, done)
                 .await?
             {
                 WebhookOutcome::Applied | WebhookOutcome::Duplicate => Ok(Resolved::Done),
@@ -67,9 +71,12 @@ impl WebhookService {
             .repairs
             .all(crate::app::maintenance::COUNT_LIMIT)
             .await?;
-        Ok(records.iter().any(
-            |r| matches!(&r.repair, Repair::Create { license_id: of, .. } if of == license_id),
-        ))
+        Ok(records.iter().any(|r| match &r.repair {
+            Repair::Create { license_id: of, .. } | Repair::Series { license_id: of, .. } => {
+                of == license_id
+            }
+            _ => false,
+        }))
     }
 
     async fn drop_kept(
