@@ -27,9 +27,9 @@ use crate::store::{StoreError, Write};
 /// Occurrences whose records one transaction deletes (three writes each).
 const DELETED_PER_BATCH: usize = 30;
 
-/// Whether the series may be undone: `Ok(false)` when it committed.
+/// Whether the series may be undone (as stored now), or committed.
 enum Standing {
-    Undo(Series),
+    Undo(Box<Series>),
     Committed,
 }
 
@@ -62,7 +62,7 @@ impl MeetingService {
                 self.series.write(vec![close]).await?;
                 return Ok(Resolved::Done);
             }
-            Standing::Undo(series) => series,
+            Standing::Undo(series) => *series,
         };
         if let Some(host) = host
             && let Err(e) = self.delete_zoom_series(host, &series).await
@@ -97,11 +97,11 @@ impl MeetingService {
             .await?
         else {
             // Its reservation never committed: nothing else was written.
-            return Ok(Standing::Undo(series.clone()));
+            return Ok(Standing::Undo(Box::new(series.clone())));
         };
         match stored.status {
             SeriesStatus::Scheduled | SeriesStatus::Deleted => return Ok(Standing::Committed),
-            SeriesStatus::Failed => return Ok(Standing::Undo(stored)),
+            SeriesStatus::Failed => return Ok(Standing::Undo(Box::new(stored))),
             SeriesStatus::Pending => {}
         }
         let mut failed = stored.clone();
@@ -115,7 +115,7 @@ impl MeetingService {
             series_status_is(SeriesStatus::Pending),
         );
         match self.series.write(vec![write]).await {
-            Ok(()) => Ok(Standing::Undo(failed)),
+            Ok(()) => Ok(Standing::Undo(Box::new(failed))),
             Err(RepoError::Store(StoreError::ConditionFailed { .. })) => {
                 Box::pin(self.fail(series)).await
             }

@@ -1,0 +1,497 @@
+//! Class series through the HTTP API, on both stores, against the Zoom
+//! emulator: one Zoom recurring meeting per series, every occurrence booked
+//! whole (or nothing) and served as a meeting; one occurrence moved or
+//! deleted touches only it in Zoom and frees only its slot; deleting the
+//! series frees every slot; two occurrences' events land on their own
+//! attendance and recordings; a series across a daylight-saving change
+//! keeps its local time.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Timelike, Utc};
+use lms_zoom_local::StoreKind;
+use lms_zoom_tests::kit::{LicenseSecrets, Recorder};
+use lms_zoom_tests::{Backend, TestServer, on_both_stores, test_zoom};
+use serde_json::{Value, json};
+use zoom_emulator::{Lifecycle, Participant, Session};
+
+struct Api {
+    server: TestServer,
+    rec: Recorder,
+    license_id: String,
+    webhook_secret: String,
+}
+
+async fn api(kind: StoreKind) -> Api {
+    let server = TestServer::start_with(Backend::of(kind), None, test_zoom()).await;
+    let rec = Recorder::new();
+    let secrets = LicenseSecrets::new("serie");
+    secrets.register(&rec);
+    let answer = rec
+        .send(
+            server
+                .http
+                .post(server.url("/v1/academies/a1/licenses"))
+                .json(&secrets.body("Serie", 1)),
+        )
+        .await;
+    answer.ok(201);
+    Api {
+        license_id: answer.id("licenseId"),
+        server,
+        rec,
+        webhook_secret: secrets.webhook_secret,
+    }
+}
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().into()
+}
+
+fn weekly(license: &str, times: u32) -> Value {
+    json!({
+        "topic": "Álgebra I", "startTime": "2031-03-04T18:00:00-03:00", "durationMinutes": 90,
+        "timezone": "America/Argentina/Buenos_Aires", "licenseId": license, "externalRef": "course-42",
+        "recurrence": {"type": "weekly", "weeklyDays": ["tue", "thu"], "interval": 1, "endTimes": times}
+    })
+}
+
+impl Api {
+    async fn post_series(&self, body: &Value, key: Option<&str>) -> lms_zoom_tests::kit::Answer {
+        let mut request = self
+            .server
+            .http
+            .post(self.server.url("/v1/academies/a1/series"))
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.rec.send(request).await
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let url = self.server.url(&format!("/v1/academies/a1{path}"));
+        self.rec
+            .send(self.server.http.get(url))
+            .await
+            .ok(200)
+            .clone()
+    }
+
+    /// A one-off meeting on the license at `start`: its status (201 or 409).
+    async fn single(&self, start: &str, minutes: u32) -> u16 {
+        let body = json!({"topic": "Suelta", "startTime": start, "durationMinutes": minutes,
+                          "licenseId": self.license_id});
+        let url = self.server.url("/v1/academies/a1/meetings");
+        let answer = self.rec.send(self.server.http.post(url).json(&body)).await;
+        let status = answer.status.as_u16();
+        assert!(status == 201 || status == 409, "{}", answer.text);
+        status
+    }
+
+    fn webhook_url(&self) -> String {
+        self.server
+            .url(&format!("/v1/webhooks/zoom/{}", self.license_id))
+    }
+}
+
+fn occurrences(series: &Value) -> Vec<Value> {
+    series["occurrences"].as_array().unwrap().clone()
+}
+
+fn text(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_owned()
+}
+
+async fn a_series_is_one_zoom_meeting_and_every_occurrence_a_meeting(kind: StoreKind) {
+    let api = api(kind).await;
+    let creates_before = api
+        .server
+        .zoom
+        .count(zoom_emulator::Endpoint::CreateMeeting);
+    let answer = api
+        .post_series(&weekly(&api.license_id, 24), Some("serie-1"))
+        .await;
+    let series = answer.ok(201).clone();
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let occ = occurrences(&series);
+    assert_eq!(occ.len(), 24, "{series}");
+    assert_eq!(
+        api.server
+            .zoom
+            .count(zoom_emulator::Endpoint::CreateMeeting)
+            - creates_before,
+        1,
+        "one Zoom create for the whole series"
+    );
+    assert_eq!(api.server.zoom.meeting_count(), 1);
+    let in_zoom = api.server.zoom.occurrences(&zoom_id);
+    assert_eq!(in_zoom.len(), 24);
+    for (ours, theirs) in occ.iter().zip(&in_zoom) {
+        assert_eq!(ours["occurrenceId"], theirs["occurrence_id"]);
+        assert_eq!(ours["startTime"], theirs["start_time"]);
+        assert_eq!(ours["status"], "scheduled");
+    }
+    assert_eq!(series["recurrence"]["endTimes"], 24);
+    // Every occurrence is a meeting of the meetings routes.
+    let list = api.get("/meetings?externalRef=course-42&limit=100").await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 24);
+    assert!(items.iter().all(|m| m["seriesId"] == series["seriesId"]
+        && m["zoomMeetingId"] == series["zoomMeetingId"]
+        && m["joinUrl"] == series["joinUrl"]));
+    let fifth = text(&occ[4]["meetingId"]);
+    let meeting = api.get(&format!("/meetings/{fifth}")).await;
+    assert_eq!(meeting["occurrenceId"], occ[4]["occurrenceId"]);
+    // Signed like any meeting: the series' number and passcode.
+    let url = api
+        .server
+        .url(&format!("/v1/academies/a1/meetings/{fifth}/signature"));
+    let signed = api
+        .rec
+        .send(api.server.http.post(url).json(&json!({"role": "attendee"})))
+        .await;
+    let signed = signed.ok(200);
+    assert_eq!(
+        signed["meetingNumber"].to_string().trim_matches('"'),
+        zoom_id
+    );
+    // Every slot is held: a one-off meeting at the fifth class is refused.
+    assert_eq!(api.single(&text(&occ[4]["startTime"]), 30).await, 409);
+    // The same key and body: the first answer again, nothing new in Zoom.
+    let again = api
+        .post_series(&weekly(&api.license_id, 24), Some("serie-1"))
+        .await;
+    assert_eq!(again.ok(201)["seriesId"], series["seriesId"]);
+    assert_eq!(api.server.zoom.meeting_count(), 1);
+    let read = api
+        .get(&format!("/series/{}", text(&series["seriesId"])))
+        .await;
+    assert_eq!(occurrences(&read).len(), 24);
+    api.rec.assert_no_secret_leaked();
+}
+
+async fn a_conflict_on_the_17th_occurrence_books_nothing(kind: StoreKind) {
+    let api = api(kind).await;
+    // The 17th class of Tue/Thu from Tue 2031-03-04: Thu 2031-04-17.
+    let seventeenth = "2031-04-17T21:30:00Z";
+    assert_eq!(api.single(seventeenth, 30).await, 201);
+    let answer = api.post_series(&weekly(&api.license_id, 24), None).await;
+    let body = &answer.problem(409, "slot_conflict").body;
+    let listed = body["occurrences"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{body}");
+    assert_eq!(listed[0]["startTime"], "2031-04-17T21:00:00Z");
+    assert_eq!(
+        api.server.zoom.meeting_count(),
+        1,
+        "only the one-off meeting"
+    );
+    let list = api.get("/meetings?limit=100").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // Nothing was booked: every other class's time is free.
+    assert_eq!(api.single("2031-03-04T21:00:00Z", 30).await, 201);
+}
+
+async fn fifty_occurrences_book(kind: StoreKind) {
+    let api = api(kind).await;
+    let body = json!({
+        "topic": "Intensivo", "startTime": "2031-05-01T09:00:00Z", "durationMinutes": 60,
+        "licenseId": api.license_id,
+        "recurrence": {"type": "daily", "endTimes": 50}
+    });
+    let answer = api.post_series(&body, None).await;
+    let series = answer.ok(201);
+    assert_eq!(occurrences(series).len(), 50);
+    assert_eq!(
+        api.server
+            .zoom
+            .occurrences(&text(&series["zoomMeetingId"]))
+            .len(),
+        50
+    );
+    let list = api.get("/meetings?limit=100").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 50);
+}
+
+async fn of_ten_racing_series_one_wins(kind: StoreKind) {
+    let api = api(kind).await;
+    // Each series meets on 2031-06-02 and once more, on a day of its own.
+    let bodies: Vec<Value> = (0..10)
+        .map(|i| {
+            json!({
+                "topic": format!("Curso {i}"), "startTime": "2031-06-02T18:00:00Z", "durationMinutes": 60,
+                "licenseId": api.license_id,
+                "recurrence": {"type": "daily", "interval": 10 + i, "endTimes": 2}
+            })
+        })
+        .collect();
+    let sent = bodies.iter().map(|b| api.post_series(b, None));
+    let answers = futures::future::join_all(sent).await;
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|a| a.status.as_u16() == 201)
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one series wins");
+    for lost in answers.iter().filter(|a| a.status.as_u16() != 201) {
+        lost.problem(409, "slot_conflict");
+    }
+    assert_eq!(api.server.zoom.meeting_count(), 1);
+    let list = api.get("/meetings?limit=100").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+
+async fn one_occurrence_moves_or_goes_alone(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 4), None)
+        .await
+        .ok(201)
+        .clone();
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let occ = occurrences(&series);
+    let before = api.server.zoom.occurrences(&zoom_id);
+    let second = text(&occ[1]["meetingId"]);
+    let old_start = text(&occ[1]["startTime"]);
+    let url = api
+        .server
+        .url(&format!("/v1/academies/a1/meetings/{second}"));
+    let moved = api
+        .rec
+        .send(
+            api.server
+                .http
+                .patch(&url)
+                .json(&json!({"startTime": "2031-03-06T23:00:00Z"})),
+        )
+        .await;
+    assert_eq!(moved.ok(200)["startTime"], "2031-03-06T23:00:00Z");
+    let after = api.server.zoom.occurrences(&zoom_id);
+    assert_eq!(after.len(), before.len());
+    for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert_eq!(b["occurrence_id"], a["occurrence_id"]);
+        if i == 1 {
+            assert_eq!(a["start_time"], "2031-03-06T23:00:00Z");
+        } else {
+            assert_eq!(a, b, "occurrence {i} untouched");
+        }
+    }
+    // The old slot is free, the new one held.
+    assert_eq!(api.single(&old_start, 30).await, 201);
+    assert_eq!(api.single("2031-03-06T23:30:00Z", 30).await, 409);
+    let read = api
+        .get(&format!("/series/{}", text(&series["seriesId"])))
+        .await;
+    assert_eq!(occurrences(&read)[1]["startTime"], "2031-03-06T23:00:00Z");
+    // Topic and time zone are the series' own.
+    let refused = api
+        .rec
+        .send(api.server.http.patch(&url).json(&json!({"topic": "Otra"})))
+        .await;
+    refused.problem(422, "validation_failed");
+    // Deleting one occurrence deletes only it in Zoom and frees only its slot.
+    let third = text(&occ[2]["meetingId"]);
+    let third_start = text(&occ[2]["startTime"]);
+    let url = api
+        .server
+        .url(&format!("/v1/academies/a1/meetings/{third}"));
+    let deleted = api.rec.send(api.server.http.delete(&url)).await;
+    assert_eq!(deleted.status.as_u16(), 204);
+    let now = api.server.zoom.occurrences(&zoom_id);
+    let statuses: Vec<_> = now.iter().map(|o| o["status"].clone()).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            json!("available"),
+            json!("available"),
+            json!("deleted"),
+            json!("available")
+        ]
+    );
+    assert_eq!(api.single(&third_start, 30).await, 201);
+    assert_eq!(api.single(&text(&occ[3]["startTime"]), 30).await, 409);
+}
+
+async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 6), None)
+        .await
+        .ok(201)
+        .clone();
+    let id = text(&series["seriesId"]);
+    let topic = api
+        .rec
+        .send(
+            api.server
+                .http
+                .patch(api.server.url(&format!("/v1/academies/a1/series/{id}")))
+                .json(&json!({"topic": "Álgebra I (noche)"})),
+        )
+        .await;
+    assert_eq!(topic.ok(200)["topic"], "Álgebra I (noche)");
+    let zoom_id = text(&series["zoomMeetingId"]);
+    assert_eq!(
+        api.server.zoom.meeting(&zoom_id).unwrap()["topic"],
+        "Álgebra I (noche)"
+    );
+    let first = text(&occurrences(&series)[0]["meetingId"]);
+    assert_eq!(
+        api.get(&format!("/meetings/{first}")).await["topic"],
+        "Álgebra I (noche)"
+    );
+    let url = api.server.url(&format!("/v1/academies/a1/series/{id}"));
+    let gone = api.rec.send(api.server.http.delete(&url)).await;
+    assert_eq!(gone.status.as_u16(), 204);
+    assert_eq!(api.server.zoom.meeting_count(), 0);
+    let read = api.get(&format!("/series/{id}")).await;
+    assert_eq!(read["status"], "deleted");
+    assert!(occurrences(&read).iter().all(|o| o["status"] == "deleted"));
+    for o in occurrences(&series) {
+        assert_eq!(api.single(&text(&o["startTime"]), 30).await, 201);
+    }
+    let again = api.rec.send(api.server.http.delete(&url)).await;
+    assert_eq!(again.status.as_u16(), 204);
+}
+
+async fn two_occurrences_events_land_on_their_own(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 3), None)
+        .await
+        .ok(201)
+        .clone();
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let occ = occurrences(&series);
+    let ana = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
+    let bob = Participant::new("2", "Bob", "").with_customer_key("lms-bob");
+    for (index, who) in [(0, &ana), (1, &bob)] {
+        let lifecycle = Lifecycle {
+            sessions: vec![Session::new(
+                who,
+                Duration::from_secs(60),
+                Duration::from_secs(40 * 60),
+            )],
+            duration: Duration::from_secs(60 * 60),
+            with_recording: true,
+        };
+        let occurrence = text(&occ[index]["occurrenceId"]);
+        let delivered = api
+            .server
+            .zoom
+            .emit_occurrence_lifecycle(
+                &zoom_id,
+                &occurrence,
+                &lifecycle,
+                &api.webhook_url(),
+                &api.webhook_secret,
+            )
+            .await
+            .unwrap();
+        assert!(delivered.iter().all(|s| *s == 200), "{delivered:?}");
+    }
+    let names = |attendance: &Value| -> Vec<String> {
+        let items = attendance["items"].as_array().unwrap();
+        items.iter().map(|p| text(&p["name"])).collect()
+    };
+    let mut files = Vec::new();
+    for (index, name) in [(0, "Ana"), (1, "Bob")] {
+        let id = text(&occ[index]["meetingId"]);
+        let meeting = api.get(&format!("/meetings/{id}")).await;
+        assert_eq!(meeting["status"], "ended", "{meeting}");
+        let attendance = api.get(&format!("/meetings/{id}/attendance")).await;
+        assert_eq!(names(&attendance), vec![name.to_owned()], "{attendance}");
+        let recordings = api.get(&format!("/meetings/{id}/recordings")).await;
+        let items = recordings["items"].as_array().unwrap().clone();
+        assert!(!items.is_empty(), "{recordings}");
+        files.push(items);
+    }
+    let ids = |items: &[Value]| -> Vec<String> {
+        items.iter().map(|f| text(&f["recordingId"])).collect()
+    };
+    let (first, second) = (ids(&files[0]), ids(&files[1]));
+    assert!(
+        first.iter().all(|f| !second.contains(f)),
+        "{first:?} {second:?}"
+    );
+    let third = text(&occ[2]["meetingId"]);
+    assert_eq!(
+        api.get(&format!("/meetings/{third}")).await["status"],
+        "scheduled"
+    );
+    let empty = api.get(&format!("/meetings/{third}/attendance")).await;
+    assert!(names(&empty).is_empty());
+}
+
+async fn a_series_across_daylight_saving_keeps_its_local_time(kind: StoreKind) {
+    let api = api(kind).await;
+    // New York moves its clocks on Sunday 2031-03-09: 18:00 is 23:00Z
+    // before and 22:00Z after.
+    let body = json!({
+        "topic": "Historia", "startTime": "2031-03-04T18:00:00-05:00", "durationMinutes": 90,
+        "timezone": "America/New_York", "licenseId": api.license_id,
+        "recurrence": {"type": "weekly", "weeklyDays": ["tue"], "endDate": "2031-03-25"}
+    });
+    let series = api.post_series(&body, None).await.ok(201).clone();
+    let starts: Vec<String> = occurrences(&series)
+        .iter()
+        .map(|o| text(&o["startTime"]))
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            "2031-03-04T23:00:00Z",
+            "2031-03-11T22:00:00Z",
+            "2031-03-18T22:00:00Z",
+            "2031-03-25T22:00:00Z"
+        ]
+    );
+    let ny = lms_zoom::domain::recurrence::parse_timezone("America/New_York").unwrap();
+    for start in &starts {
+        assert_eq!(at(start).with_timezone(&ny).hour(), 18, "{start}");
+    }
+    let in_zoom = api.server.zoom.occurrences(&text(&series["zoomMeetingId"]));
+    let zoom_starts: Vec<String> = in_zoom.iter().map(|o| text(&o["start_time"])).collect();
+    assert_eq!(zoom_starts, starts);
+}
+
+async fn bad_series_get_clear_problems(kind: StoreKind) {
+    let api = api(kind).await;
+    let mut body = weekly(&api.license_id, 51);
+    let answer = api.post_series(&body, None).await;
+    answer.problem(422, "validation_failed");
+    body["recurrence"] = json!({"type": "weekly", "endTimes": 3});
+    api.post_series(&body, None)
+        .await
+        .problem(422, "validation_failed");
+    body["recurrence"] = json!("weekly");
+    api.post_series(&body, None)
+        .await
+        .problem(400, "malformed_json");
+    let missing = api
+        .server
+        .url("/v1/academies/a1/series/ser_00000000000000000000000000");
+    api.rec
+        .send(api.server.http.get(missing))
+        .await
+        .problem(404, "series_not_found");
+    let junk = api.server.url("/v1/academies/a1/series/nope");
+    api.rec
+        .send(api.server.http.get(junk))
+        .await
+        .problem(404, "series_not_found");
+    assert_eq!(api.server.zoom.meeting_count(), 0);
+}
+
+on_both_stores!(
+    a_series_is_one_zoom_meeting_and_every_occurrence_a_meeting,
+    a_conflict_on_the_17th_occurrence_books_nothing,
+    fifty_occurrences_book,
+    of_ten_racing_series_one_wins,
+    one_occurrence_moves_or_goes_alone,
+    deleting_the_series_frees_every_slot,
+    two_occurrences_events_land_on_their_own,
+    a_series_across_daylight_saving_keeps_its_local_time,
+    bad_series_get_clear_problems,
+);
