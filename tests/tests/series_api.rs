@@ -456,6 +456,103 @@ async fn a_series_across_daylight_saving_keeps_its_local_time(kind: StoreKind) {
     assert_eq!(zoom_starts, starts);
 }
 
+async fn a_series_time_change_rebooks_every_occurrence(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 4), None)
+        .await
+        .ok(201)
+        .clone();
+    let id = text(&series["seriesId"]);
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let url = api.server.url(&format!("/v1/academies/a1/series/{id}"));
+    let updates = api
+        .server
+        .zoom
+        .count(zoom_emulator::Endpoint::UpdateMeeting);
+    let moved = api
+        .rec
+        .send(
+            api.server
+                .http
+                .patch(&url)
+                .json(&json!({"startTime": "2031-03-04T20:00:00-03:00"})),
+        )
+        .await;
+    let moved = moved.ok(200).clone();
+    let new_starts = vec![
+        "2031-03-04T23:00:00Z",
+        "2031-03-06T23:00:00Z",
+        "2031-03-11T23:00:00Z",
+        "2031-03-13T23:00:00Z",
+    ];
+    let starts = |v: &Value| -> Vec<String> {
+        occurrences(v)
+            .iter()
+            .map(|o| text(&o["startTime"]))
+            .collect()
+    };
+    assert_eq!(starts(&moved), new_starts);
+    assert_eq!(
+        api.server
+            .zoom
+            .count(zoom_emulator::Endpoint::UpdateMeeting)
+            - updates,
+        1,
+        "Zoom is updated once"
+    );
+    let in_zoom: Vec<String> = api
+        .server
+        .zoom
+        .occurrences(&zoom_id)
+        .iter()
+        .map(|o| text(&o["start_time"]))
+        .collect();
+    assert_eq!(in_zoom, new_starts);
+    for (ours, theirs) in occurrences(&moved)
+        .iter()
+        .zip(api.server.zoom.occurrences(&zoom_id))
+    {
+        assert_eq!(ours["occurrenceId"], theirs["occurrence_id"]);
+    }
+    // The old slots are free, the new ones held.
+    assert_eq!(api.single("2031-03-04T21:00:00Z", 30).await, 201);
+    assert_eq!(api.single("2031-03-06T23:30:00Z", 30).await, 409);
+    // A move onto a busy time books nothing and changes nothing.
+    assert_eq!(api.single("2031-03-12T01:00:00Z", 30).await, 201);
+    let refused = api
+        .rec
+        .send(
+            api.server
+                .http
+                .patch(&url)
+                .json(&json!({"startTime": "2031-03-04T22:00:00-03:00"})),
+        )
+        .await;
+    let body = &refused.problem(409, "slot_conflict").body;
+    assert_eq!(
+        body["occurrences"][0]["startTime"], "2031-03-12T01:00:00Z",
+        "{body}"
+    );
+    assert_eq!(starts(&api.get(&format!("/series/{id}")).await), new_starts);
+    let in_zoom: Vec<String> = api
+        .server
+        .zoom
+        .occurrences(&zoom_id)
+        .iter()
+        .map(|o| text(&o["start_time"]))
+        .collect();
+    assert_eq!(in_zoom, new_starts);
+    let list = api.get("/meetings?externalRef=course-42&limit=100").await;
+    let listed: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| text(&m["startTime"]))
+        .collect();
+    assert_eq!(listed, new_starts);
+}
+
 async fn bad_series_get_clear_problems(kind: StoreKind) {
     let api = api(kind).await;
     let mut body = weekly(&api.license_id, 51);
@@ -494,4 +591,5 @@ on_both_stores!(
     two_occurrences_events_land_on_their_own,
     a_series_across_daylight_saving_keeps_its_local_time,
     bad_series_get_clear_problems,
+    a_series_time_change_rebooks_every_occurrence,
 );

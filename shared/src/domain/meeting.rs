@@ -274,7 +274,11 @@ impl MeetingPatch {
 /// RFC 3339 with an explicit offset (`Z` or `±hh:mm`), to the whole second:
 /// Zoom, the API and the store keys all count in whole seconds, so a
 /// fraction would make two times that everyone shows alike compare unequal.
-fn parse_time(reader: &mut Reader, name: &str, value: Field<String>) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(
+    reader: &mut Reader,
+    name: &str,
+    value: Field<String>,
+) -> Option<DateTime<Utc>> {
     let raw = value.into_option()?;
     match DateTime::<FixedOffset>::parse_from_rfc3339(&raw) {
         Ok(t) => Some(t.with_timezone(&Utc).trunc_subsecs(0)),

@@ -23,7 +23,13 @@ const FIELDS: &[&str] = &[
 ];
 /// What a series PATCH may change for every occurrence (a time change
 /// re-books them all).
-const PATCH_FIELDS: &[&str] = &["topic", "agenda", "settings"];
+const PATCH_FIELDS: &[&str] = &[
+    "topic",
+    "agenda",
+    "settings",
+    "startTime",
+    "durationMinutes",
+];
 /// The zone a series without `timezone` counts its local times in.
 pub const DEFAULT_TIMEZONE: &str = "UTC";
 
@@ -48,6 +54,13 @@ pub struct SeriesOccurrence {
     pub occurrence_id: Option<String>,
     pub start_time: DateTime<Utc>,
     pub duration_minutes: u32,
+    /// The revision of the booking that holds it (as its meeting's).
+    #[serde(default = "first_rev")]
+    pub booking_rev: u64,
+}
+
+fn first_rev() -> u64 {
+    1
 }
 
 impl SeriesOccurrence {
@@ -122,6 +135,35 @@ pub struct SeriesPatch {
     pub topic: Option<String>,
     pub agenda: Option<String>,
     pub settings: Option<MeetingSettings>,
+    /// A new first occurrence (the others follow the recurrence from it).
+    pub start_time: Option<DateTime<Utc>>,
+    pub duration_minutes: Option<u32>,
+}
+
+impl SeriesPatch {
+    pub fn moves(&self) -> bool {
+        self.start_time.is_some() || self.duration_minutes.is_some()
+    }
+}
+
+impl Series {
+    /// The occurrences this series has from `start`, each `minutes` long,
+    /// by its recurrence in its time zone (what a time change books).
+    pub fn expand_from(
+        &self,
+        start: DateTime<Utc>,
+        minutes: u32,
+    ) -> Result<Vec<Occurrence>, FieldError> {
+        let recurrence = recurrence::parse_recurrence(self.recurrence.clone())
+            .map_err(|_| FieldError::new("recurrence", Rule::Unknown))?;
+        let tz = recurrence::parse_timezone(&self.timezone)
+            .ok_or_else(|| FieldError::new("timezone", Rule::NotATimezone))?;
+        let occurrences = recurrence::expand(&recurrence, start, minutes, tz)?;
+        if occurrences.len() != self.occurrences.len() {
+            return Err(FieldError::new("startTime", Rule::ChangesOccurrenceCount));
+        }
+        Ok(occurrences)
+    }
 }
 
 pub fn parse_create(body: Map<String, Value>) -> Result<NewSeries, Problems> {
@@ -167,11 +209,22 @@ pub fn parse_patch(body: Map<String, Value>) -> Result<SeriesPatch, Problems> {
     let agenda = r.string("agenda", meeting::AGENDA_MAX_CHARS, false);
     let raw = r.take_value("settings");
     let settings = meeting::read_settings(&mut r, raw);
+    let raw_start = r.string("startTime", 64, true);
+    if matches!(raw_start, super::validation::Field::Null) {
+        r.invalid("startTime", Rule::NotNull);
+    }
+    let start_time = meeting::parse_time(&mut r, "startTime", raw_start);
+    let duration = r.integer("durationMinutes", 1, meeting::MAX_DURATION_MINUTES);
+    if matches!(duration, super::validation::Field::Null) {
+        r.invalid("durationMinutes", Rule::NotNull);
+    }
     if r.problems.is_empty() {
         Ok(SeriesPatch {
             topic: topic.into_option(),
             agenda: agenda.into_option(),
             settings,
+            start_time,
+            duration_minutes: duration.into_option().map(|d| d as u32),
         })
     } else {
         Err(r.problems)
@@ -231,7 +284,11 @@ mod tests {
     fn a_patch_changes_only_what_applies_to_every_occurrence() {
         let p = parse_patch(object(json!({"topic": "Álgebra II", "agenda": "U1"}))).unwrap();
         assert_eq!(p.topic.as_deref(), Some("Álgebra II"));
-        let refused = parse_patch(object(json!({"startTime": "2027-03-02T18:00:00Z"})));
+        let moved = parse_patch(object(json!({"startTime": "2027-03-02T18:00:00Z"}))).unwrap();
+        assert!(moved.moves());
+        let refused = parse_patch(object(json!({"recurrence": {"type": "daily"}})));
+        assert_eq!(refused.unwrap_err().invalid[0].field, "recurrence");
+        let refused = parse_patch(object(json!({"startTime": "tomorrow"})));
         assert_eq!(refused.unwrap_err().invalid[0].field, "startTime");
     }
 }

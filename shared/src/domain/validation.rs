@@ -41,6 +41,8 @@ pub enum Rule {
     BeforeStartTime,
     /// A field of one occurrence that only its series may change.
     SeriesWide,
+    /// A new series time that would give it another number of classes.
+    ChangesOccurrenceCount,
     /// A series end that gives more occurrences than a series may have.
     TooManyOccurrences(usize),
 }

@@ -377,6 +377,10 @@ impl Lang {
                 "leaves no occurrence: it is before startTime",
                 "no deja ninguna clase: es anterior a startTime",
             ),
+            Rule::ChangesOccurrenceCount => self.pick(
+                "would give the series another number of classes (its endDate): create a new series instead",
+                "daría a la serie otra cantidad de clases (por su endDate): cree una serie nueva",
+            ),
             Rule::SeriesWide => self.pick(
                 "is the same for every class of the series: change it on the series",
                 "es igual para todas las clases de la serie: cámbielo en la serie",

@@ -58,6 +58,25 @@ pub enum Repair {
         license_id: String,
         bookings: Vec<Booking>,
     },
+    /// A series time change between its new reservation and its commit:
+    /// Zoom may have the new times while the series has the old ones.
+    #[serde(rename_all = "camelCase")]
+    SeriesMove {
+        academy_id: String,
+        series_id: String,
+        license_id: String,
+        zoom_meeting_id: String,
+        bookings: Vec<Booking>,
+        attempt: String,
+    },
+    /// A series time change committed on the series record: its
+    /// occurrences' meetings, calendar copies and old bookings are still
+    /// to follow (redone until they do).
+    #[serde(rename_all = "camelCase")]
+    SeriesFollow {
+        academy_id: String,
+        series_id: String,
+    },
     /// A reschedule between its new reservation and its commit: Zoom may
     /// have the new time while ours is the old one.
     #[serde(rename_all = "camelCase")]
@@ -106,6 +125,10 @@ impl Repair {
                 ..
             } => format!("reschedule#{meeting_id}#{}#{attempt}", booking.rev),
             Repair::Series { series_id, .. } => format!("series#{series_id}"),
+            Repair::SeriesMove {
+                series_id, attempt, ..
+            } => format!("series-move#{series_id}#{attempt}"),
+            Repair::SeriesFollow { series_id, .. } => format!("series-follow#{series_id}"),
             Repair::Secret { license_id, .. } => format!("secret#{license_id}"),
             Repair::Webhook { hash, .. } => format!("webhook#{hash}"),
             Repair::Enqueue { job } => format!("archive#{}", job.id()),
@@ -117,6 +140,8 @@ impl Repair {
             Repair::Create { .. } => "create",
             Repair::Reschedule { .. } => "reschedule",
             Repair::Series { .. } => "series",
+            Repair::SeriesMove { .. } => "series-move",
+            Repair::SeriesFollow { .. } => "series-follow",
             Repair::Secret { .. } => "secret",
             Repair::Webhook { .. } => "webhook",
             Repair::Enqueue { .. } => "enqueue",

@@ -134,9 +134,30 @@ pub struct MeetingUpdate {
     agenda: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: Option<ZoomSettingsBody>,
+    /// A recurring meeting's: Zoom wants it with every series time change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recurrence: Option<serde_json::Value>,
 }
 
 impl MeetingUpdate {
+    /// A recurring meeting's new time: its first occurrence, length, zone
+    /// and recurrence (ZOOM-2.md D: a series PATCH with a future
+    /// `start_time` requires `recurrence`).
+    pub fn series_time(
+        start: &DateTime<Utc>,
+        duration_minutes: u32,
+        timezone: &str,
+        recurrence: serde_json::Value,
+    ) -> Self {
+        Self {
+            start_time: Some(zoom_time(start)),
+            duration: Some(duration_minutes),
+            timezone: Some(timezone.to_owned()),
+            recurrence: Some(recurrence),
+            ..Self::default()
+        }
+    }
+
     /// What `patch` changes, with the time and length of `next`.
     pub fn of_patch(patch: &MeetingPatch, next: &Meeting) -> Self {
         let moved = patch.start_time.is_some() || patch.duration_minutes.is_some();
@@ -147,6 +168,7 @@ impl MeetingUpdate {
             timezone: patch.timezone.clone(),
             agenda: patch.agenda.clone(),
             settings: patch.settings.as_ref().map(ZoomSettingsBody::from),
+            recurrence: None,
         }
     }
 

@@ -162,6 +162,10 @@ impl MaintenanceService {
             Repair::Create { .. } => Box::pin(self.meetings.resolve_create(repair, claim)),
             Repair::Reschedule { .. } => Box::pin(self.meetings.resolve_reschedule(repair, claim)),
             Repair::Series { .. } => Box::pin(self.meetings.resolve_series(repair, claim)),
+            Repair::SeriesMove { .. } => Box::pin(self.meetings.resolve_series_move(repair, claim)),
+            Repair::SeriesFollow { .. } => {
+                Box::pin(self.meetings.resolve_series_follow(repair, claim))
+            }
             Repair::Secret { .. } => Box::pin(self.licenses.resolve_secret(repair, claim)),
             Repair::Webhook { .. } => Box::pin(self.webhooks.replay(record, claim)),
             Repair::Enqueue { .. } => Box::pin(self.archives.resolve_enqueue(repair, claim)),

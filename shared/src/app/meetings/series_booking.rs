@@ -27,6 +27,14 @@ pub struct Slot {
     pub end: DateTime<Utc>,
 }
 
+/// The bookings a series moving to new times holds already: they do not
+/// count against the new times, and the new ones get the next revision.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Moving<'a> {
+    pub meeting_ids: &'a [String],
+    pub rev: u64,
+}
+
 /// Writes besides the bookings a series transaction may hold.
 const OTHER_WRITES: usize = 100 - MAX_OCCURRENCES - 2;
 
@@ -42,6 +50,20 @@ impl MeetingService {
         slots: &[Slot],
         extra: impl Fn(&License, &[Booking]) -> Vec<Write>,
     ) -> Result<(License, Vec<Booking>), AppError> {
+        let fresh = Moving::default();
+        self.reserve_series_as(academy_id, license_id, slots, fresh, extra)
+            .await
+    }
+
+    /// [`Self::reserve_series`] for a series `moving` from bookings it holds.
+    pub(super) async fn reserve_series_as(
+        &self,
+        academy_id: &str,
+        license_id: Option<&str>,
+        slots: &[Slot],
+        moving: Moving<'_>,
+        extra: impl Fn(&License, &[Booking]) -> Vec<Write>,
+    ) -> Result<(License, Vec<Booking>), AppError> {
         if slots.is_empty() || slots.len() > MAX_OCCURRENCES {
             return Err(AppError::Internal(format!("{} occurrences", slots.len())));
         }
@@ -52,7 +74,7 @@ impl MeetingService {
             for license in &candidates {
                 let view = self.series_schedule(&license.license_id, slots).await?;
                 let now = Utc::now();
-                let busy = busy_occurrences(license, &view, slots, now);
+                let busy = busy_occurrences(license, &view, slots, moving, now);
                 if !busy.is_empty() {
                     first_refusal.get_or_insert(AppError::SeriesConflict {
                         license_id: Some(license.license_id.clone()),
@@ -60,7 +82,7 @@ impl MeetingService {
                     });
                     continue;
                 }
-                let bookings = pending(slots, now);
+                let bookings = pending(slots, moving.rev.max(1), now);
                 let mut writes = vec![view.bump(), crate::repo::licenses::unchanged(license)];
                 writes.extend(bookings.iter().map(|b| put_booking(&license.license_id, b)));
                 let others = extra(license, &bookings);
@@ -147,12 +169,12 @@ impl MeetingService {
     }
 }
 
-fn pending(slots: &[Slot], now: DateTime<Utc>) -> Vec<Booking> {
+fn pending(slots: &[Slot], rev: u64, now: DateTime<Utc>) -> Vec<Booking> {
     slots
         .iter()
         .map(|s| Booking {
             meeting_id: s.meeting_id.clone(),
-            rev: 1,
+            rev,
             start_time: s.start,
             end_time: s.end,
             state: BookingState::Pending,
@@ -167,12 +189,18 @@ fn busy_occurrences(
     license: &License,
     view: &ScheduleView,
     slots: &[Slot],
+    moving: Moving<'_>,
     now: DateTime<Utc>,
 ) -> Vec<OccurrenceConflict> {
     let max = usize::from(license.max_concurrent_meetings);
-    let mut taken = view.bookings.clone();
+    let mut taken: Vec<Booking> = view
+        .bookings
+        .iter()
+        .filter(|b| !moving.meeting_ids.contains(&b.meeting_id))
+        .cloned()
+        .collect();
     let mut busy = Vec::new();
-    for booking in pending(slots, now) {
+    for booking in pending(slots, 1, now) {
         if let Some(in_way) =
             conflicts(&taken, booking.start_time, booking.end_time, max, now, None)
         {

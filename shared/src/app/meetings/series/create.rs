@@ -59,6 +59,7 @@ fn pending(academy_id: &str, new: &NewSeries) -> Series {
                 occurrence_id: None,
                 start_time: o.start_time,
                 duration_minutes: o.duration_minutes,
+                booking_rev: 1,
             })
             .collect(),
         version: 1,
@@ -78,7 +79,7 @@ pub(super) fn series_repair(series: &Series, bookings: &[Booking]) -> Repair {
 
 /// Zoom's occurrence for each of ours, by start: `None` when Zoom scheduled
 /// other classes than were booked (a recurrence rule Zoom reads otherwise).
-fn matched(ours: &[SeriesOccurrence], zoom: &[ZoomOccurrence]) -> Option<Vec<String>> {
+pub(super) fn matched(ours: &[SeriesOccurrence], zoom: &[ZoomOccurrence]) -> Option<Vec<String>> {
     let available: Vec<&ZoomOccurrence> = zoom.iter().filter(|z| z.is_available()).collect();
     if available.len() != ours.len() {
         return None;
@@ -258,6 +259,7 @@ mod tests {
                 occurrence_id: None,
                 start_time: s.parse().unwrap(),
                 duration_minutes: 60,
+                booking_rev: 1,
             })
             .collect()
     }

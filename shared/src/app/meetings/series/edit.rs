@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::super::MeetingService;
-use super::super::booking::BOOKING_ATTEMPTS;
+use super::super::booking::{BOOKING_ATTEMPTS, RESERVATION_TTL};
 use super::super::delete::deleted_writes;
 use super::SeriesView;
 use crate::domain::meeting::{Meeting, MeetingPatch, MeetingStatus};
@@ -25,7 +25,9 @@ fn lost_race(e: &RepoError) -> bool {
 }
 
 impl MeetingService {
-    /// Changes topic, agenda or settings of every occurrence: Zoom once, then ours.
+    /// Changes every occurrence: a new time re-books them all at once and
+    /// moves Zoom's meeting once; topic, agenda or settings are told Zoom
+    /// once, then written to each occurrence. One edit of a series at a time.
     pub async fn patch_series(
         &self,
         academy_id: &str,
@@ -33,8 +35,43 @@ impl MeetingService {
         patch: SeriesPatch,
     ) -> Result<SeriesView, AppError> {
         let current = self.series(academy_id, series_id).await?;
+        let expires = Utc::now() + RESERVATION_TTL;
+        let Some(token) = self
+            .meetings
+            .lock_edit(academy_id, series_id, expires)
+            .await?
+        else {
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        };
+        let result = self
+            .patch_series_locked(academy_id, series_id, &patch)
+            .await;
+        let unlocked = self.meetings.unlock_edit(academy_id, series_id, &token);
+        if let Err(e) = unlocked.await {
+            tracing::warn!(series_id, error = %e, "could not release a series edit lock");
+        }
+        result
+    }
+
+    async fn patch_series_locked(
+        &self,
+        academy_id: &str,
+        series_id: &str,
+        patch: &SeriesPatch,
+    ) -> Result<SeriesView, AppError> {
+        let mut current = self.series(academy_id, series_id).await?;
         if current.status != SeriesStatus::Scheduled {
             return Err(AppError::MeetingNotEditable);
+        }
+        let start = patch.start_time.unwrap_or(current.start_time);
+        let minutes = patch.duration_minutes.unwrap_or(current.duration_minutes);
+        if start != current.start_time || minutes != current.duration_minutes {
+            let view = self.view_of(current.clone()).await?;
+            current = self
+                .move_series(&current, &view.meetings, start, minutes)
+                .await?;
         }
         let as_meeting = MeetingPatch {
             topic: patch.topic.clone(),
@@ -43,7 +80,7 @@ impl MeetingService {
             ..MeetingPatch::default()
         };
         let mut next = current.clone();
-        apply(&patch, &mut next);
+        apply(patch, &mut next);
         if next == current {
             return self.view_of(current).await;
         }

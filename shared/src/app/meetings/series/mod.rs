@@ -11,6 +11,7 @@
 mod commit;
 mod create;
 mod edit;
+mod moves;
 pub(super) mod occurrence;
 mod undo;
 

@@ -88,6 +88,7 @@ impl MeetingService {
             if o.meeting_id == next.meeting_id {
                 o.start_time = next.start_time;
                 o.duration_minutes = next.duration_minutes;
+                o.booking_rev = next.booking_rev;
             }
         }
         moved.version = current.version + 1;
