@@ -553,6 +553,60 @@ async fn a_series_time_change_rebooks_every_occurrence(kind: StoreKind) {
     assert_eq!(listed, new_starts);
 }
 
+/// A signed `meeting.deleted` of the series' Zoom meeting, as Zoom sends
+/// it when the host deletes occurrences (or the whole meeting) in Zoom.
+async fn deleted_in_zoom(api: &Api, zoom_id: &str, occurrences: Value, ts: i64) {
+    let body = json!({
+        "event": "meeting.deleted", "event_ts": ts,
+        "payload": {"account_id": "acc", "operator": "host@example.com", "operator_id": "h",
+                    "object": {"id": zoom_id.parse::<u64>().unwrap(), "uuid": "series-uuid==",
+                               "type": 8, "occurrences": occurrences}}
+    });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let answer = api
+        .rec
+        .send(lms_zoom_tests::kit::webhook(
+            &api.server,
+            &api.license_id,
+            &api.webhook_secret,
+            &bytes,
+        ))
+        .await;
+    assert_eq!(answer.status.as_u16(), 200, "{}", answer.text);
+}
+
+async fn occurrences_deleted_in_zoom_free_their_slots(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 3), None)
+        .await
+        .ok(201)
+        .clone();
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let occ = occurrences(&series);
+    let second =
+        json!([{"occurrence_id": occ[1]["occurrenceId"], "start_time": occ[1]["startTime"]}]);
+    deleted_in_zoom(&api, &zoom_id, second, 1_900_000_000_000).await;
+    let api = &api;
+    let status = |i: usize| {
+        let id = text(&occ[i]["meetingId"]);
+        async move { api.get(&format!("/meetings/{id}")).await["status"].clone() }
+    };
+    assert_eq!(status(1).await, "deleted");
+    assert_eq!(status(0).await, "scheduled");
+    assert_eq!(api.single(&text(&occ[1]["startTime"]), 30).await, 201);
+    assert_eq!(api.single(&text(&occ[2]["startTime"]), 30).await, 409);
+    // The whole recurring meeting deleted in Zoom: every occurrence, and the series.
+    deleted_in_zoom(api, &zoom_id, json!([]), 1_900_000_100_000).await;
+    assert_eq!(status(0).await, "deleted");
+    assert_eq!(status(2).await, "deleted");
+    let read = api
+        .get(&format!("/series/{}", text(&series["seriesId"])))
+        .await;
+    assert_eq!(read["status"], "deleted");
+    assert_eq!(api.single(&text(&occ[2]["startTime"]), 30).await, 201);
+}
+
 async fn bad_series_get_clear_problems(kind: StoreKind) {
     let api = api(kind).await;
     let mut body = weekly(&api.license_id, 51);
@@ -592,4 +646,5 @@ on_both_stores!(
     a_series_across_daylight_saving_keeps_its_local_time,
     bad_series_get_clear_problems,
     a_series_time_change_rebooks_every_occurrence,
+    occurrences_deleted_in_zoom_free_their_slots,
 );

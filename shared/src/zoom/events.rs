@@ -142,6 +142,23 @@ pub struct MeetingObject {
     pub start_time: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub end_time: Option<String>,
+    /// `meeting.deleted` of a recurring meeting: the occurrences deleted
+    /// (none listed: the whole meeting, ZOOM-2.md D).
+    #[serde(
+        default,
+        deserialize_with = "objects",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub occurrences: Vec<EventOccurrence>,
+}
+
+/// One of an event's `object.occurrences`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+pub struct EventOccurrence {
+    #[serde(default, deserialize_with = "text")]
+    pub occurrence_id: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub start_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]

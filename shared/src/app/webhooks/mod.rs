@@ -154,6 +154,13 @@ impl WebhookService {
         let name = event.name();
         let zoom_id = zoom_meeting_id(event)?;
         let hash = dedupe_hash(license_id, event);
+        if let Some((academy_id, targets)) =
+            self.series_deletion(license_id, &zoom_id, event).await?
+        {
+            return self
+                .apply_to_each(&academy_id, &targets, event, &hash)
+                .await;
+        }
         let Some(ours) = self.ours(license_id, &zoom_id, event).await? else {
             return self
                 .keep_unmatched(license_id, &hash, event, &zoom_id)
