@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::extract::{JsonObject, check_academy_id};
@@ -21,7 +21,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/academies/{academy_id}/series", post(create))
         .route(
             "/v1/academies/{academy_id}/series/{series_id}",
-            axum::routing::get(read).patch(patch).delete(remove),
+            get(read).patch(patch).delete(remove),
         )
         .with_state(state)
 }
