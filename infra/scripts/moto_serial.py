@@ -14,9 +14,15 @@ all the same would fail its conditions where DynamoDB succeeds. We keep the
 successful answers by token here, as DynamoDB does, and refuse a token reused with
 another body (IdempotentParameterMismatchException).
 
+moto also backs every transaction up by copying the whole table once per item
+of the transaction, so a transaction's cost grows with the table; we back up
+only the items it writes (transact_with_item_backup), as cheap as DynamoDB
+keeps it, with the same all-or-nothing outcome.
+
 usage: python moto_serial.py HOST PORT
 """
 
+import copy
 import io
 import json
 import sys
@@ -29,9 +35,84 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+import moto.dynamodb.models as ddb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 
 app = DomainDispatcherApplication(create_backend_app)
 lock = threading.Lock()
+
+
+class NoTableCopies:
+    """Stands in for the `copy` module in moto's DynamoDB backend: while a
+    transaction runs, deep copies of whole tables (moto's rollback backup,
+    taken once per item of the transaction) are the table itself; every
+    other deep copy is moto's own. The transaction's own backup of the items
+    it touches replaces them (transact_with_item_backup)."""
+
+    def __init__(self):
+        self.active = False
+
+    def deepcopy(self, value, memo=None):
+        if self.active and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+backups = NoTableCopies()
+ddb_models.copy = backups
+transact_write_items = ddb_models.DynamoDBBackend.transact_write_items
+
+
+def touched(backend, transact_items):
+    """(table, hash, range, a copy of the item or None) of each item written."""
+    kept = []
+    for entry in transact_items:
+        try:
+            _, op = next(iter(entry.items()))
+            table = backend.get_table(op["TableName"])
+            attrs = op.get("Item") or op["Key"]
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            current = table.get_item(hash_key, range_key)
+        except Exception:  # moto itself reports what is wrong with the entry
+            continue
+        kept.append((table, hash_key, range_key, copy.deepcopy(current)))
+    return kept
+
+
+def transact_with_item_backup(self, transact_items, *args, **kwargs):
+    """moto backs a TransactWriteItems up by deep-copying the whole table once
+    per item of the transaction (moto 5.2.5, dynamodb/models/__init__.py), so
+    a transaction's cost is items x table size: on a table of a few thousand
+    items even a one-item transaction takes a tenth of a second and a large
+    one seconds, past the SDK's 2 s timeout, where DynamoDB's cost does not
+    grow with the table. Back up only the items the transaction writes, and
+    put them back as they were if it fails (it applies nothing, as before)."""
+    kept = touched(self, transact_items)
+    backups.active = True
+    try:
+        return transact_write_items(self, transact_items, *args, **kwargs)
+    except Exception:
+        for table, hash_key, range_key, item in reversed(kept):
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            elif item is None:
+                table.items[hash_key].pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        raise
+    finally:
+        backups.active = False
+
+
+ddb_models.DynamoDBBackend.transact_write_items = transact_with_item_backup
 
 
 TRANSACT = "DynamoDB_20120810.TransactWriteItems"

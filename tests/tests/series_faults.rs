@@ -187,7 +187,7 @@ async fn a_request_dying_mid_commit_is_undone_by_maintenance(kind: StoreKind) {
     // Its first batch committed: those occurrences exist until the undo.
     let list = s.server.url("/v1/academies/a1/meetings?limit=100");
     let listed = s.rec.send(s.server.http.get(list)).await;
-    assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 20);
+    assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 10);
     assert_eq!(
         s.server.zoom.meeting_count(),
         1,

@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::super::booking::RESERVATION_TTL;
 use super::super::create::{IdempotencyKey, UNDO_RESERVE};
 use super::super::{Host, MeetingService, Slot};
+use super::commit::occurrence_meeting;
 use super::{SeriesView, new_series_id};
 use crate::deadline;
 use crate::domain::recurrence::zoom_recurrence;
@@ -68,6 +69,17 @@ fn pending(academy_id: &str, new: &NewSeries) -> Series {
     }
 }
 
+/// The view of a series just committed: its occurrences as they were
+/// written (nothing read back).
+fn as_created(series: Series) -> SeriesView {
+    let meetings = series
+        .occurrences
+        .iter()
+        .map(|o| occurrence_meeting(&series, o))
+        .collect();
+    SeriesView { series, meetings }
+}
+
 pub(super) fn series_repair(series: &Series, bookings: &[Booking]) -> Repair {
     Repair::Series {
         academy_id: series.academy_id.clone(),
@@ -104,9 +116,7 @@ impl MeetingService {
     ) -> Result<SeriesOutcome, AppError> {
         let Some(idem) = idempotency else {
             let series = self.create_series_once(academy_id, &new, None).await?;
-            return Ok(SeriesOutcome::Created(Box::new(
-                self.view_of(series).await?,
-            )));
+            return Ok(SeriesOutcome::Created(Box::new(as_created(series))));
         };
         let attempt = match self.claim::<Series>(academy_id, &idem).await? {
             Ok(attempt) => attempt,
@@ -120,9 +130,7 @@ impl MeetingService {
             .create_series_once(academy_id, &new, Some((&idem, &attempt)))
             .await
         {
-            Ok(series) => Ok(SeriesOutcome::Created(Box::new(
-                self.view_of(series).await?,
-            ))),
+            Ok(series) => Ok(SeriesOutcome::Created(Box::new(as_created(series)))),
             Err(e) => {
                 let abandoned = self.idempotency.abandon(academy_id, &idem.key, &attempt);
                 if let Err(abandon) = abandoned.await {

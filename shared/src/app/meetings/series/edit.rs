@@ -18,7 +18,7 @@ use crate::store::{StoreError, Write};
 use crate::zoom::meetings::MeetingUpdate;
 
 /// Occurrences marked deleted per transaction (three writes each).
-const DELETED_PER_BATCH: usize = 30;
+const DELETED_PER_BATCH: usize = 12;
 
 fn lost_race(e: &RepoError) -> bool {
     matches!(e, RepoError::Store(StoreError::ConditionFailed { .. }))

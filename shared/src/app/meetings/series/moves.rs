@@ -42,7 +42,7 @@ use crate::store::{StoreError, Write};
 use crate::zoom::meetings::MeetingUpdate;
 
 /// Occurrences whose meetings follow per transaction (five writes each).
-const FOLLOW_PER_BATCH: usize = 18;
+const FOLLOW_PER_BATCH: usize = 8;
 
 /// Zoom's update that gives the recurring meeting `series`' times.
 fn zoom_time_of(series: &Series, occurrences: &[Occurrence]) -> Result<MeetingUpdate, AppError> {

@@ -25,7 +25,7 @@ use crate::repo::series::{series_item, series_status_is};
 use crate::store::{StoreError, Write};
 
 /// Occurrences whose records one transaction deletes (three writes each).
-const DELETED_PER_BATCH: usize = 30;
+const DELETED_PER_BATCH: usize = 12;
 
 /// Whether the series may be undone (as stored now), or committed.
 enum Standing {
