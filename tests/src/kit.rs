@@ -447,6 +447,24 @@ impl LicenseSecrets {
     }
 }
 
+/// A license on the emulator's test account, `max` meetings at once, in
+/// academy `a1` (its secrets registered with `rec`): its id and secrets.
+pub async fn new_license(
+    server: &TestServer,
+    rec: &Recorder,
+    tag: &str,
+    max: u8,
+) -> (String, LicenseSecrets) {
+    let secrets = LicenseSecrets::new(tag);
+    secrets.register(rec);
+    let url = server.url("/v1/academies/a1/licenses");
+    let answer = rec
+        .send(server.http.post(url).json(&secrets.body(tag, max)))
+        .await;
+    answer.ok(201);
+    (answer.id("licenseId"), secrets)
+}
+
 /// A meeting create body.
 pub fn meeting_body(start: &str, minutes: u32, license: Option<&str>) -> Value {
     let mut body = json!({"topic": "Clase", "startTime": start, "durationMinutes": minutes,

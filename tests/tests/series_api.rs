@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
 use lms_zoom_local::StoreKind;
-use lms_zoom_tests::kit::{LicenseSecrets, Recorder};
+use lms_zoom_tests::kit::{Recorder, new_license};
 use lms_zoom_tests::{Backend, TestServer, on_both_stores, test_zoom};
 use serde_json::{Value, json};
 use zoom_emulator::{Lifecycle, Participant, Session};
@@ -25,19 +25,9 @@ struct Api {
 async fn api(kind: StoreKind) -> Api {
     let server = TestServer::start_with(Backend::of(kind), None, test_zoom()).await;
     let rec = Recorder::new();
-    let secrets = LicenseSecrets::new("serie");
-    secrets.register(&rec);
-    let answer = rec
-        .send(
-            server
-                .http
-                .post(server.url("/v1/academies/a1/licenses"))
-                .json(&secrets.body("Serie", 1)),
-        )
-        .await;
-    answer.ok(201);
+    let (license_id, secrets) = new_license(&server, &rec, "serie", 1).await;
     Api {
-        license_id: answer.id("licenseId"),
+        license_id,
         server,
         rec,
         webhook_secret: secrets.webhook_secret,

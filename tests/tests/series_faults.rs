@@ -12,7 +12,7 @@ use chrono::Utc;
 use lms_zoom::AppState;
 use lms_zoom::store::{Item, Key, Query, Store, StoreError, StoreResult, Write};
 use lms_zoom_local::StoreKind;
-use lms_zoom_tests::kit::{LicenseSecrets, Recorder};
+use lms_zoom_tests::kit::{Recorder, new_license};
 use lms_zoom_tests::{Backend, TestServer, on_both_stores, test_zoom};
 use serde_json::{Value, json};
 use zoom_emulator::{Endpoint, Fault, FaultKind};
@@ -84,19 +84,9 @@ async fn setup(kind: StoreKind) -> Setup {
     )
     .await;
     let rec = Recorder::new();
-    let secrets = LicenseSecrets::new("faults");
-    secrets.register(&rec);
-    let answer = rec
-        .send(
-            server
-                .http
-                .post(server.url("/v1/academies/a1/licenses"))
-                .json(&secrets.body("Faults", 1)),
-        )
-        .await;
-    answer.ok(201);
+    let (license_id, _) = new_license(&server, &rec, "faults", 1).await;
     Setup {
-        license_id: answer.id("licenseId"),
+        license_id,
         server,
         state,
         rec,

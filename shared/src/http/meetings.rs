@@ -117,24 +117,37 @@ async fn create(
         unreachable!("built from an object")
     };
     let new = meeting::parse_create(object).map_err(AppError::from_problems)?;
-    match state.meetings.create(&academy_id, new, idempotency).await? {
-        CreateOutcome::Created(meeting) => {
-            let mut response = with_etag(StatusCode::CREATED, &meeting);
-            let location = format!("/v1/academies/{academy_id}/meetings/{}", meeting.meeting_id);
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, v);
+    Ok(
+        match state.meetings.create(&academy_id, new, idempotency).await? {
+            CreateOutcome::Created(meeting) => {
+                let location =
+                    format!("/v1/academies/{academy_id}/meetings/{}", meeting.meeting_id);
+                created(views::meeting(&meeting), meeting.version, &location)
             }
-            Ok(response)
-        }
-        CreateOutcome::Replayed(meeting) => {
-            let body = axum::Json(views::meeting(&meeting));
-            let mut response = (StatusCode::CREATED, body).into_response();
-            response
-                .headers_mut()
-                .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-            Ok(response)
-        }
+            CreateOutcome::Replayed(meeting) => replayed(views::meeting(&meeting)),
+        },
+    )
+}
+
+/// A `201` for what a create made: its ETag and Location.
+pub(super) fn created(body: Value, version: u64, location: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, v);
     }
+    if let Ok(v) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, v);
+    }
+    (StatusCode::CREATED, headers, axum::Json(body)).into_response()
+}
+
+/// The first answer to an Idempotency-Key, again.
+pub(super) fn replayed(body: Value) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    response
 }
 
 fn time_param(

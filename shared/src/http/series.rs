@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::extract::{JsonObject, check_academy_id};
-use super::meetings::{IDEMPOTENT_REPLAYED, idempotency_key};
+use super::meetings::{created, idempotency_key, replayed};
 use super::views;
 use crate::app::meetings::{SeriesOutcome, SeriesView};
 use crate::domain::series;
@@ -64,30 +64,17 @@ async fn create(
     let keyed = json!({"series": Value::Object(body.clone())});
     let idempotency = idempotency_key(&headers, &keyed)?;
     let new = series::parse_create(body).map_err(AppError::from_problems)?;
-    match state
-        .meetings
-        .create_series(&academy_id, new, idempotency)
-        .await?
-    {
+    let made = state.meetings.create_series(&academy_id, new, idempotency);
+    Ok(match made.await? {
         SeriesOutcome::Created(view) => {
-            let mut response = answer(StatusCode::CREATED, &view);
             let location = format!(
                 "/v1/academies/{academy_id}/series/{}",
                 view.series.series_id
             );
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, v);
-            }
-            Ok(response)
+            created(views::series(&view), view.series.version, &location)
         }
-        SeriesOutcome::Replayed(view) => {
-            let mut response = answer(StatusCode::CREATED, &view);
-            response
-                .headers_mut()
-                .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-            Ok(response)
-        }
-    }
+        SeriesOutcome::Replayed(view) => replayed(views::series(&view)),
+    })
 }
 
 async fn read(

@@ -203,6 +203,15 @@ fn zak_of(start_url: &Secret) -> Result<Secret, ZoomError> {
         .ok_or_else(|| no_zak("no zak parameter"))
 }
 
+/// A delete's answer: one Zoom no longer has counts as deleted.
+pub(super) fn gone_is_deleted<T>(answer: Result<T, ZoomError>) -> Result<(), ZoomError> {
+    match answer {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl ZoomClient {
     /// Creates a scheduled meeting hosted by `user`. Never repeated once it may have reached Zoom.
     pub async fn create_meeting(
@@ -258,14 +267,9 @@ impl ZoomClient {
         creds: &ZoomCredentials,
         meeting: &str,
     ) -> Result<(), ZoomError> {
-        match self
-            .send(creds, &DELETE_MEETING, &[meeting], &[], None::<&()>)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
+        let path = [meeting];
+        let sent = self.send(creds, &DELETE_MEETING, &path, &[], None::<&()>);
+        gone_is_deleted(sent.await)
     }
 
     /// One page (up to 300) of `user`'s upcoming meetings; `page_token` from the page before.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::client::{ZoomClient, ZoomCredentials};
 use super::error::ZoomError;
-use super::meetings::{CreateMeetingBody, MeetingUpdate};
+use super::meetings::{CreateMeetingBody, MeetingUpdate, gone_is_deleted};
 use super::operations::{CREATE_MEETING, DELETE_MEETING, GET_MEETING, UPDATE_MEETING};
 use super::types::id_string;
 use crate::domain::meeting::NewMeeting;
@@ -111,14 +111,9 @@ impl ZoomClient {
         occurrence_id: &str,
     ) -> Result<(), ZoomError> {
         let query = [("occurrence_id", occurrence_id)];
-        match self
-            .send(creds, &DELETE_MEETING, &[meeting], &query, None::<&()>)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
+        let path = [meeting];
+        let sent = self.send(creds, &DELETE_MEETING, &path, &query, None::<&()>);
+        gone_is_deleted(sent.await)
     }
 }
 
