@@ -7,6 +7,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = AppConfig::from_env()?;
     let state = AppState::from_aws_env(config).await;
-    let routes = http::meetings::routes(state);
+    let routes = http::meetings_function(state);
     lambda_http::run(http::function(routes, &functions::MEETINGS)).await
 }

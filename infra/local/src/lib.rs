@@ -138,7 +138,7 @@ pub fn app(state: AppState, api_token: Option<Secret>, timeouts: &Timeouts) -> R
             functions::SDK_SIGNATURE,
         ))
         .merge(timed(
-            http::meetings::routes(state.clone()),
+            http::meetings_function(state.clone()),
             functions::MEETINGS,
         ));
     if let Some(token) = api_token {

@@ -33,10 +33,7 @@ pub fn routes(state: AppState) -> Router {
             "/v1/academies/{academy_id}/meetings/{meeting_id}",
             get(read).patch(patch).delete(remove),
         )
-        .with_state(state.clone())
-        .merge(super::recordings::routes(state.clone()))
-        .merge(super::attendance::routes(state.clone()))
-        .merge(super::series::routes(state))
+        .with_state(state)
 }
 
 /// A meeting id that could exist: anything else is simply not found.

@@ -32,6 +32,15 @@ pub fn licenses_function(state: crate::state::AppState) -> Router {
     licenses::routes(state.clone()).merge(maintenance::routes(state))
 }
 
+/// What the `meetings` function serves: meetings, their recordings and
+/// attendance, and class series.
+pub fn meetings_function(state: crate::state::AppState) -> Router {
+    meetings::routes(state.clone())
+        .merge(recordings::routes(state.clone()))
+        .merge(attendance::routes(state.clone()))
+        .merge(series::routes(state))
+}
+
 /// One function's routes as its Lambda serves them: the edge around routes
 /// that keep the function's deadline.
 pub fn function(routes: Router, function: &crate::functions::Function) -> Router {

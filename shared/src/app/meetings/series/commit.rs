@@ -12,7 +12,6 @@ use chrono::Utc;
 use super::super::MeetingService;
 use super::super::commit::commit_booking;
 use super::super::create::IdempotencyKey;
-use super::create::series_repair;
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::domain::scheduling::Booking;
 use crate::domain::series::{Series, SeriesOccurrence, SeriesStatus};
@@ -20,7 +19,7 @@ use crate::error::AppError;
 use crate::repo::idempotency::IdempotencyRepo;
 use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::reconcile::schedule_reconcile;
-use crate::repo::repairs::close_repair;
+use crate::repo::repairs::{Repair, close_repair};
 use crate::repo::series::{put_series_zoom_index, series_item, series_status_is};
 use crate::store::Write;
 
@@ -57,6 +56,16 @@ pub(super) fn occurrence_meeting(series: &Series, o: &SeriesOccurrence) -> Meeti
         version: 1,
         created_at: now,
         updated_at: now,
+    }
+}
+
+/// The repair record of a series between its reservation and its last commit.
+pub(super) fn series_repair(series: &Series, bookings: &[Booking]) -> Repair {
+    Repair::Series {
+        academy_id: series.academy_id.clone(),
+        series_id: series.series_id.clone(),
+        license_id: series.license_id.clone(),
+        bookings: bookings.to_vec(),
     }
 }
 

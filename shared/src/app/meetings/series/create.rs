@@ -9,14 +9,13 @@ use chrono::Utc;
 use super::super::booking::RESERVATION_TTL;
 use super::super::create::{IdempotencyKey, UNDO_RESERVE};
 use super::super::{Host, MeetingService, Slot};
-use super::commit::occurrence_meeting;
+use super::commit::{occurrence_meeting, series_repair};
 use super::{SeriesView, new_series_id};
 use crate::deadline;
 use crate::domain::recurrence::zoom_recurrence;
-use crate::domain::scheduling::Booking;
 use crate::domain::series::{NewSeries, Series, SeriesOccurrence, SeriesStatus};
 use crate::error::AppError;
-use crate::repo::repairs::{Repair, RepairRecord, open_repair};
+use crate::repo::repairs::{RepairRecord, open_repair};
 use crate::repo::series::put_series;
 use crate::zoom::ZoomError;
 use crate::zoom::series::{ZoomOccurrence, ZoomSeries};
@@ -78,15 +77,6 @@ fn as_created(series: Series) -> SeriesView {
         .map(|o| occurrence_meeting(&series, o))
         .collect();
     SeriesView { series, meetings }
-}
-
-pub(super) fn series_repair(series: &Series, bookings: &[Booking]) -> Repair {
-    Repair::Series {
-        academy_id: series.academy_id.clone(),
-        series_id: series.series_id.clone(),
-        license_id: series.license_id.clone(),
-        bookings: bookings.to_vec(),
-    }
 }
 
 /// Zoom's occurrence for each of ours, by start: `None` when Zoom scheduled

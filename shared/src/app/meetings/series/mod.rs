@@ -6,11 +6,14 @@
 //! - [`commit`]: the occurrences' writes, in batches within DynamoDB's 100 items
 //! - [`undo`]: taking back a series that never committed (the request's failure, or `maintenance`)
 //! - [`edit`]: series-wide edits and deleting a series
+//! - [`moves`]: a series time change, every occurrence re-booked at once
+//! - [`move_repair`]: finishing or undoing a time change whose request died (for `maintenance`)
 //! - [`occurrence`]: what an edit or delete of one occurrence asks of Zoom
 
 mod commit;
 mod create;
 mod edit;
+mod move_repair;
 mod moves;
 pub(super) mod occurrence;
 mod undo;

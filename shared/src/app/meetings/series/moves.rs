@@ -23,7 +23,6 @@ use super::super::commit::commit_booking;
 use super::super::create::{RELEASE_RESERVE, UNDO_RESERVE};
 use super::super::series_booking::Moving;
 use super::super::{Host, MeetingService, Slot};
-use crate::app::maintenance::Resolved;
 use crate::deadline;
 use crate::domain::meeting::{Meeting, MeetingStatus};
 use crate::domain::recurrence::{Occurrence, parse_recurrence, zoom_recurrence};
@@ -33,9 +32,7 @@ use crate::error::AppError;
 use crate::repo::RepoError;
 use crate::repo::meetings::{delete_calendar, put_calendar, put_meeting};
 use crate::repo::reconcile::schedule_reconcile;
-use crate::repo::repairs::{
-    Repair, RepairRecord, close_claimed, close_repair, open_outbox, open_repair,
-};
+use crate::repo::repairs::{Repair, RepairRecord, close_repair, open_outbox, open_repair};
 use crate::repo::schedule::{booking_key, remove_booking};
 use crate::repo::series::put_series;
 use crate::store::{StoreError, Write};
@@ -45,7 +42,10 @@ use crate::zoom::meetings::MeetingUpdate;
 const FOLLOW_PER_BATCH: usize = 8;
 
 /// Zoom's update that gives the recurring meeting `series`' times.
-fn zoom_time_of(series: &Series, occurrences: &[Occurrence]) -> Result<MeetingUpdate, AppError> {
+pub(super) fn zoom_time_of(
+    series: &Series,
+    occurrences: &[Occurrence],
+) -> Result<MeetingUpdate, AppError> {
     let recurrence = parse_recurrence(series.recurrence.clone())
         .map_err(|_| AppError::Internal("an unreadable stored recurrence".into()))?;
     Ok(MeetingUpdate::series_time(
@@ -56,7 +56,7 @@ fn zoom_time_of(series: &Series, occurrences: &[Occurrence]) -> Result<MeetingUp
     ))
 }
 
-fn occurrences_of(series: &Series) -> Vec<Occurrence> {
+pub(super) fn occurrences_of(series: &Series) -> Vec<Occurrence> {
     series
         .occurrences
         .iter()
@@ -257,7 +257,7 @@ impl MeetingService {
     /// Each occurrence's meeting at the time the series record gives it,
     /// its old booking and calendar copy removed: idempotent, so a run of
     /// `maintenance` may redo it from anywhere.
-    async fn follow(&self, series: &Series) -> Result<(), AppError> {
+    pub(super) async fn follow(&self, series: &Series) -> Result<(), AppError> {
         for batch in series.occurrences.chunks(FOLLOW_PER_BATCH) {
             for _ in 0..BOOKING_ATTEMPTS {
                 let reads = batch
@@ -346,83 +346,5 @@ impl MeetingService {
         if let Err(e) = self.series.write(writes).await {
             tracing::warn!(error = %e, "could not release a series' new reservations; they expire");
         }
-    }
-
-    /// Resolves a [`Repair::SeriesMove`] claimed by `claim`: committed, or
-    /// Zoom put back and the new bookings freed.
-    pub(crate) async fn resolve_series_move(
-        &self,
-        repair: &Repair,
-        claim: &str,
-    ) -> Result<Resolved, AppError> {
-        let Repair::SeriesMove {
-            academy_id,
-            series_id,
-            license_id,
-            zoom_meeting_id,
-            bookings,
-            ..
-        } = repair
-        else {
-            return Err(AppError::Internal("not a series move repair".into()));
-        };
-        let close = close_claimed(repair, claim);
-        let series = self.series.get(academy_id, series_id).await?;
-        let committed = series.as_ref().is_some_and(|s| {
-            s.occurrences
-                .iter()
-                .zip(bookings)
-                .all(|(o, b)| o.start_time == b.start_time)
-        });
-        if let Some(series) = series.filter(|_| !committed)
-            && let Ok(license) = self.licenses.get(academy_id, license_id).await
-        {
-            let host = self.host(license).await?;
-            let back = zoom_time_of(&series, &occurrences_of(&series))?;
-            match self
-                .zoom
-                .update_meeting(&host.creds, zoom_meeting_id, &back)
-                .await
-            {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let mut writes = vec![close];
-        if !committed {
-            self.caches.forget_schedule(license_id);
-            for b in bookings {
-                if let Some(held) = self.schedule.booking(license_id, b).await?
-                    && held.expires_at == b.expires_at
-                {
-                    writes.push(remove_booking(license_id, b));
-                }
-            }
-        }
-        self.series.write(writes).await?;
-        Ok(Resolved::Done)
-    }
-
-    /// Resolves a [`Repair::SeriesFollow`] claimed by `claim`.
-    pub(crate) async fn resolve_series_follow(
-        &self,
-        repair: &Repair,
-        claim: &str,
-    ) -> Result<Resolved, AppError> {
-        let Repair::SeriesFollow {
-            academy_id,
-            series_id,
-        } = repair
-        else {
-            return Err(AppError::Internal("not a series follow-up repair".into()));
-        };
-        if let Some(series) = self.series.get(academy_id, series_id).await? {
-            self.follow(&series).await?;
-        }
-        self.series
-            .write(vec![close_claimed(repair, claim)])
-            .await?;
-        Ok(Resolved::Done)
     }
 }

@@ -12,7 +12,8 @@
 
 use super::super::adopt::Asked;
 use super::super::{Host, MeetingService};
-use super::create::{log_left_over, series_repair};
+use super::commit::series_repair;
+use super::create::log_left_over;
 use crate::app::maintenance::Resolved;
 use crate::domain::scheduling::Booking;
 use crate::domain::series::{Series, SeriesStatus};
