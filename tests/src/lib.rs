@@ -25,6 +25,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "cloud_recording:read:list_recording_files:admin",
     "cloud_recording:delete:recording_file:admin",
     "report:read:list_meeting_participants:admin",
+    "meeting:read:list_past_instances:admin",
     // Webhook events (ZOOM.md §4): participant and recording events.
     "meeting:read:participant:admin",
     "cloud_recording:read:recording:admin",

@@ -597,6 +597,51 @@ async fn occurrences_deleted_in_zoom_free_their_slots(kind: StoreKind) {
     assert_eq!(api.single(&text(&occ[2]["startTime"]), 30).await, 201);
 }
 
+async fn an_occurrence_whose_events_were_lost_is_reconciled_from_its_own_instance(kind: StoreKind) {
+    let api = api(kind).await;
+    let series = api
+        .post_series(&weekly(&api.license_id, 2), None)
+        .await
+        .ok(201)
+        .clone();
+    let zoom_id = text(&series["zoomMeetingId"]);
+    let occ = occurrences(&series);
+    let ana = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
+    let lifecycle = Lifecycle {
+        sessions: vec![Session::new(
+            &ana,
+            Duration::from_secs(120),
+            Duration::from_secs(50 * 60),
+        )],
+        duration: Duration::from_secs(60 * 60),
+        with_recording: false,
+    };
+    // The first class is held, and none of its webhooks arrive.
+    let occurrence = text(&occ[0]["occurrenceId"]);
+    let events = api
+        .server
+        .zoom
+        .occurrence_lifecycle_events(&zoom_id, &occurrence, &lifecycle);
+    assert!(!events.is_empty());
+    let sync = |i: usize| {
+        let id = text(&occ[i]["meetingId"]);
+        let url = api
+            .server
+            .url(&format!("/v1/academies/a1/meetings/{id}/attendance/sync"));
+        api.rec.send(api.server.http.post(url))
+    };
+    let first = sync(0).await;
+    let people = first.ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(people.len(), 1, "{}", first.text);
+    assert_eq!(people[0]["name"], "Ana");
+    assert_eq!(people[0]["lmsUserId"], "lms-ana");
+    // The second was not held: its report is not there, and never the first one's.
+    sync(1).await.problem(409, "attendance_report_unavailable");
+    let id = text(&occ[1]["meetingId"]);
+    let second = api.get(&format!("/meetings/{id}/attendance")).await;
+    assert_eq!(second["items"], json!([]));
+}
+
 async fn bad_series_get_clear_problems(kind: StoreKind) {
     let api = api(kind).await;
     let mut body = weekly(&api.license_id, 51);
@@ -637,4 +682,5 @@ on_both_stores!(
     bad_series_get_clear_problems,
     a_series_time_change_rebooks_every_occurrence,
     occurrences_deleted_in_zoom_free_their_slots,
+    an_occurrence_whose_events_were_lost_is_reconciled_from_its_own_instance,
 );

@@ -26,6 +26,7 @@ pub const DEMO_SCOPES: &[&str] = &[
     "meeting:update:status:admin",
     "meeting:read:participant:admin",
     "report:read:list_meeting_participants:admin",
+    "meeting:read:list_past_instances:admin",
     "user:read:user:admin",
     "user:read:token:admin",
     "user:read:zak:admin",

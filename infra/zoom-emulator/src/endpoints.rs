@@ -127,6 +127,10 @@ endpoints! {
     ParticipantsReport: GET "/v2/report/meetings/{meeting_id}/participants" => report::participants,
         granular ["report:read:list_meeting_participants:admin"],
         classic ["report:read:admin"];
+    /// The ended instances of a meeting (ZOOM-2.md A).
+    PastInstances: GET "/v2/past_meetings/{meeting_id}/instances" => report::instances,
+        granular ["meeting:read:list_past_instances", "meeting:read:list_past_instances:admin"],
+        classic ["meeting:read", "meeting:read:admin"];
     /// Trashes or deletes one recording file (ZOOM-2.md C).
     DeleteRecordingFile: DELETE "/v2/meetings/{meeting_id}/recordings/{recording_id}" => recording_delete::delete_file,
         granular [

@@ -158,6 +158,7 @@ fn ended_instance(
         meeting_id: instance.id,
         uuid: instance.uuid.clone(),
         host_id: instance.host_id.clone(),
+        start_time: start,
         segments,
     }
 }

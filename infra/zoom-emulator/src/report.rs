@@ -35,6 +35,8 @@ pub(crate) struct EndedInstance {
     pub meeting_id: u64,
     pub uuid: String,
     pub host_id: String,
+    /// When the instance started.
+    pub start_time: DateTime<Utc>,
     /// Ordered by join time.
     pub segments: Vec<Segment>,
 }
@@ -150,6 +152,31 @@ fn host_of<'a>(state: &'a Inner, account: usize, key: &str) -> Option<&'a str> {
 /// ended instance whose report is not withheld (else 3001), the page token
 /// (code 300). `page_size`: default 30, at most 300 (larger is taken as 300,
 /// UNCONFIRMED); `registrant_id` only with `include_fields=registrant_id`.
+/// `GET /v2/past_meetings/{meetingId}/instances` (ZOOM-2.md A): the ended
+/// instances of a meeting of the caller's account, `{meetings:[{uuid,
+/// start_time}]}`, oldest first; none is an empty list.
+pub(crate) async fn instances(
+    State(shared): State<Arc<Shared>>,
+    call: Call,
+) -> Result<Response, Rejection> {
+    let caller = auth::guard(&shared, &call).await?;
+    let id = call
+        .uri
+        .path()
+        .strip_prefix("/v2/past_meetings/")
+        .and_then(|rest| rest.strip_suffix("/instances"))
+        .and_then(|id| id.parse::<u64>().ok())
+        .ok_or_else(not_ended)?;
+    let state = shared.lock();
+    let meetings: Vec<Value> = state
+        .ended
+        .iter()
+        .filter(|e| e.account == caller.account && e.meeting_id == id)
+        .map(|e| json!({"uuid": e.uuid, "start_time": zoom_time(&e.start_time)}))
+        .collect();
+    Ok(reply::json(StatusCode::OK, &json!({"meetings": meetings})))
+}
+
 pub(crate) async fn participants(
     State(shared): State<Arc<Shared>>,
     call: Call,

@@ -4,6 +4,7 @@ pub mod archive;
 pub mod arrivals;
 pub mod attendance;
 pub mod caches;
+mod instances;
 pub mod licenses;
 pub mod maintenance;
 pub mod meetings;

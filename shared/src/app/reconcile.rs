@@ -10,6 +10,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::attendance::{AttendanceService, MeetingAttendance};
+use super::instances::instance_of;
 use super::maintenance::Resolved;
 use super::verify::credentials;
 use crate::deadline;
@@ -41,6 +42,9 @@ fn failure(e: &AppError, zoom: Option<&ZoomError>) -> ReconcileError {
         Some(z) if z.is_report_not_ready() => "zoom_report_not_ready",
         Some(z) if z.is_unavailable() => "zoom_unavailable",
         Some(_) => "zoom_error",
+        None if matches!(e, AppError::ReportUnavailable { reason } if *reason == REPORT_NOT_READY) => {
+            "zoom_report_not_ready"
+        }
         None => "store_unavailable",
     };
     ReconcileError {
@@ -101,11 +105,7 @@ impl AttendanceService {
         let Some(zoom_id) = meeting.zoom_meeting_id.clone() else {
             return Ok(meeting.clone());
         };
-        if meeting.occurrence_id.is_some() && meeting.zoom_uuid.is_none() {
-            // An occurrence Zoom never told us it held: its series' id
-            // would name another occurrence's report.
-            return Ok(meeting.clone());
-        }
+
         let plain = |e: AppError| (e, None);
         let license = self
             .licenses
@@ -115,7 +115,18 @@ impl AttendanceService {
         let secrets = self.licenses.secrets_of(&license).await.map_err(plain)?;
         let creds = credentials(&license, &secrets);
         // The instance UUID names the exact occurrence; the id, the latest.
-        let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
+        let target = match instance_of(&self.zoom, &creds, meeting, zoom_id).await {
+            Ok(Some(target)) => target,
+            // An occurrence Zoom lists no instance of (yet): not held, or
+            // not ended; the series' id would name another occurrence's report.
+            Ok(None) => {
+                let not_ready = AppError::ReportUnavailable {
+                    reason: REPORT_NOT_READY,
+                };
+                return Err((not_ready, None));
+            }
+            Err(z) => return Err((AppError::from(z.clone()), Some(z))),
+        };
         let asked = self.zoom.participants_report(&creds, &target);
         let report = deadline::keeping(STORE_RESERVE, asked)
             .await

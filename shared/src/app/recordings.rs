@@ -2,6 +2,7 @@
 //! recordings from Zoom for licenses without webhooks.
 
 use super::archive::Archives;
+use super::instances::instance_of;
 use super::licenses::LicenseService;
 use super::meetings::MeetingService;
 use super::verify::credentials;
@@ -178,16 +179,14 @@ impl RecordingService {
         let Some(zoom_id) = meeting.zoom_meeting_id.clone() else {
             return self.recordings(academy_id, meeting_id).await;
         };
-        if meeting.occurrence_id.is_some() && meeting.zoom_uuid.is_none() {
-            // An occurrence Zoom never told us it held: its series' id would
-            // name another occurrence's recordings.
-            return self.recordings(academy_id, meeting_id).await;
-        }
         let license = self.licenses.get(academy_id, &meeting.license_id).await?;
         let secrets = self.licenses.secrets_of(&license).await?;
         let creds = credentials(&license, &secrets);
         // The instance UUID names the exact occurrence; the id names the latest one.
-        let target = meeting.zoom_uuid.clone().unwrap_or(zoom_id);
+        let Some(target) = instance_of(&self.zoom, &creds, &meeting, zoom_id).await? else {
+            // An occurrence Zoom lists no instance of: nothing recorded yet.
+            return self.recordings(academy_id, meeting_id).await;
+        };
         // No recording (yet): nothing to merge.
         // Time is kept for storing what Zoom lists.
         let listed = self.zoom.meeting_recordings(&creds, &target);

@@ -55,13 +55,15 @@ mod tests {
             vec![
                 "meeting:read:list_meetings:admin",
                 "cloud_recording:delete:recording_file:admin",
-                "report:read:list_meeting_participants:admin"
+                "report:read:list_meeting_participants:admin",
+                "meeting:read:list_past_instances:admin"
             ]
         );
         let mut granular = granular;
         granular.push("meeting:read:list_meetings:admin".into());
         granular.push("cloud_recording:delete:recording_file:admin".into());
         granular.push("report:read:list_meeting_participants:admin".into());
+        granular.push("meeting:read:list_past_instances:admin".into());
         assert_eq!(check_scopes(&granular).0.status, CheckStatus::Pass);
         let classic = scopes(&[
             "meeting:write:admin",

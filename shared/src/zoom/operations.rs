@@ -209,6 +209,22 @@ pub const PARTICIPANTS_REPORT: Operation = Operation {
     ],
 };
 
+/// The ended instances of a meeting (ZOOM-2.md A): the UUID of a series'
+/// occurrence whose events never came, to pull its own report and recordings.
+pub const PAST_INSTANCES: Operation = Operation {
+    feature: "past_instances",
+    method: Method::GET,
+    path: "/past_meetings/{meetingId}/instances",
+    retry: Retry::Safe,
+    core: false,
+    scopes: &[
+        "meeting:read:list_past_instances:admin",
+        "meeting:read:list_past_instances",
+        "meeting:read:admin",
+        "meeting:read",
+    ],
+};
+
 /// Every operation, in the order verification reports missing scopes.
 pub const OPERATIONS: &[&Operation] = &[
     &CREATE_MEETING,
@@ -221,6 +237,7 @@ pub const OPERATIONS: &[&Operation] = &[
     &MEETING_RECORDINGS,
     &TRASH_RECORDING_FILE,
     &PARTICIPANTS_REPORT,
+    &PAST_INSTANCES,
 ];
 
 /// The operations none of `granted` allows.

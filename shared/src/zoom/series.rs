@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::client::{ZoomClient, ZoomCredentials};
 use super::error::ZoomError;
 use super::meetings::{CreateMeetingBody, MeetingUpdate, gone_is_deleted};
-use super::operations::{CREATE_MEETING, DELETE_MEETING, GET_MEETING, UPDATE_MEETING};
+use super::operations::{
+    CREATE_MEETING, DELETE_MEETING, GET_MEETING, PAST_INSTANCES, UPDATE_MEETING,
+};
 use super::types::id_string;
 use crate::domain::meeting::NewMeeting;
 
@@ -57,7 +59,48 @@ pub struct ZoomSeries {
     pub occurrences: Vec<ZoomOccurrence>,
 }
 
+/// One of `GET /past_meetings/{id}/instances`' `meetings[]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct ZoomInstance {
+    pub uuid: String,
+    pub start_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ZoomInstances {
+    #[serde(default)]
+    meetings: Vec<ZoomInstance>,
+}
+
+/// How far from its scheduled start an instance may have started and still
+/// be that occurrence: less than half the shortest gap between two
+/// occurrences (a day), so two occurrences never claim one instance.
+const INSTANCE_MATCH_WINDOW: chrono::Duration = chrono::Duration::hours(12);
+
+/// The instance that started nearest to `scheduled`, within the window.
+fn nearest(instances: &[ZoomInstance], scheduled: DateTime<Utc>) -> Option<&ZoomInstance> {
+    instances
+        .iter()
+        .filter(|i| (i.start_time - scheduled).abs() < INSTANCE_MATCH_WINDOW)
+        .min_by_key(|i| (i.start_time - scheduled).abs())
+}
+
 impl ZoomClient {
+    /// The UUID of the ended instance of recurring meeting `meeting` that was
+    /// its occurrence scheduled at `scheduled`, if it was held.
+    pub async fn occurrence_instance(
+        &self,
+        creds: &ZoomCredentials,
+        meeting: &str,
+        scheduled: DateTime<Utc>,
+    ) -> Result<Option<String>, ZoomError> {
+        let listed: ZoomInstances = self
+            .send(creds, &PAST_INSTANCES, &[meeting], &[], None::<&()>)
+            .await?
+            .json()?;
+        Ok(nearest(&listed.meetings, scheduled).map(|i| i.uuid.clone()))
+    }
+
     /// Creates the series' one recurring meeting (`new.start_time` is the
     /// first occurrence's). Never repeated once it may have reached Zoom.
     pub async fn create_series_meeting(
@@ -138,6 +181,20 @@ mod tests {
         assert_eq!(series.occurrences[1].occurrence_id, "1648799160000");
         assert!(series.occurrences[0].is_available());
         assert!(!series.occurrences[1].is_available());
+    }
+
+    #[test]
+    fn an_instance_is_the_occurrence_it_started_nearest_to() {
+        let listed: ZoomInstances = serde_json::from_value(json!({"meetings": [
+            {"uuid": "a==", "start_time": "2031-03-04T21:05:00Z"},
+            {"uuid": "b==", "start_time": "2031-03-05T21:02:00Z"}
+        ]}))
+        .unwrap();
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let uuid = |t| nearest(&listed.meetings, at(t)).map(|i| i.uuid.as_str());
+        assert_eq!(uuid("2031-03-04T21:00:00Z"), Some("a=="));
+        assert_eq!(uuid("2031-03-05T21:00:00Z"), Some("b=="));
+        assert_eq!(uuid("2031-03-07T21:00:00Z"), None, "not held");
     }
 
     #[test]
