@@ -68,6 +68,22 @@ impl Api {
             .clone()
     }
 
+    /// `PATCH /v1/academies/a1{path}` with a JSON body.
+    async fn patch(&self, path: &str, body: Value) -> lms_zoom_tests::kit::Answer {
+        let url = self.server.url(&format!("/v1/academies/a1{path}"));
+        self.rec.send(self.server.http.patch(url).json(&body)).await
+    }
+
+    /// `DELETE /v1/academies/a1{path}`: its status.
+    async fn delete(&self, path: &str) -> u16 {
+        let url = self.server.url(&format!("/v1/academies/a1{path}"));
+        self.rec
+            .send(self.server.http.delete(url))
+            .await
+            .status
+            .as_u16()
+    }
+
     /// A one-off meeting on the license at `start`: its status (201 or 409).
     async fn single(&self, start: &str, minutes: u32) -> u16 {
         let body = json!({"topic": "Suelta", "startTime": start, "durationMinutes": minutes,
@@ -244,17 +260,9 @@ async fn one_occurrence_moves_or_goes_alone(kind: StoreKind) {
     let before = api.server.zoom.occurrences(&zoom_id);
     let second = text(&occ[1]["meetingId"]);
     let old_start = text(&occ[1]["startTime"]);
-    let url = api
-        .server
-        .url(&format!("/v1/academies/a1/meetings/{second}"));
+    let path = format!("/meetings/{second}");
     let moved = api
-        .rec
-        .send(
-            api.server
-                .http
-                .patch(&url)
-                .json(&json!({"startTime": "2031-03-06T23:00:00Z"})),
-        )
+        .patch(&path, json!({"startTime": "2031-03-06T23:00:00Z"}))
         .await;
     assert_eq!(moved.ok(200)["startTime"], "2031-03-06T23:00:00Z");
     let after = api.server.zoom.occurrences(&zoom_id);
@@ -275,19 +283,12 @@ async fn one_occurrence_moves_or_goes_alone(kind: StoreKind) {
         .await;
     assert_eq!(occurrences(&read)[1]["startTime"], "2031-03-06T23:00:00Z");
     // Topic and time zone are the series' own.
-    let refused = api
-        .rec
-        .send(api.server.http.patch(&url).json(&json!({"topic": "Otra"})))
-        .await;
+    let refused = api.patch(&path, json!({"topic": "Otra"})).await;
     refused.problem(422, "validation_failed");
     // Deleting one occurrence deletes only it in Zoom and frees only its slot.
     let third = text(&occ[2]["meetingId"]);
     let third_start = text(&occ[2]["startTime"]);
-    let url = api
-        .server
-        .url(&format!("/v1/academies/a1/meetings/{third}"));
-    let deleted = api.rec.send(api.server.http.delete(&url)).await;
-    assert_eq!(deleted.status.as_u16(), 204);
+    assert_eq!(api.delete(&format!("/meetings/{third}")).await, 204);
     let now = api.server.zoom.occurrences(&zoom_id);
     let statuses: Vec<_> = now.iter().map(|o| o["status"].clone()).collect();
     assert_eq!(
@@ -311,14 +312,9 @@ async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
         .ok(201)
         .clone();
     let id = text(&series["seriesId"]);
+    let path = format!("/series/{id}");
     let topic = api
-        .rec
-        .send(
-            api.server
-                .http
-                .patch(api.server.url(&format!("/v1/academies/a1/series/{id}")))
-                .json(&json!({"topic": "Álgebra I (noche)"})),
-        )
+        .patch(&path, json!({"topic": "Álgebra I (noche)"}))
         .await;
     assert_eq!(topic.ok(200)["topic"], "Álgebra I (noche)");
     let zoom_id = text(&series["zoomMeetingId"]);
@@ -331,9 +327,7 @@ async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
         api.get(&format!("/meetings/{first}")).await["topic"],
         "Álgebra I (noche)"
     );
-    let url = api.server.url(&format!("/v1/academies/a1/series/{id}"));
-    let gone = api.rec.send(api.server.http.delete(&url)).await;
-    assert_eq!(gone.status.as_u16(), 204);
+    assert_eq!(api.delete(&path).await, 204);
     assert_eq!(api.server.zoom.meeting_count(), 0);
     let read = api.get(&format!("/series/{id}")).await;
     assert_eq!(read["status"], "deleted");
@@ -341,8 +335,7 @@ async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
     for o in occurrences(&series) {
         assert_eq!(api.single(&text(&o["startTime"]), 30).await, 201);
     }
-    let again = api.rec.send(api.server.http.delete(&url)).await;
-    assert_eq!(again.status.as_u16(), 204);
+    assert_eq!(api.delete(&path).await, 204, "deleting again is fine");
 }
 
 async fn two_occurrences_events_land_on_their_own(kind: StoreKind) {
@@ -455,19 +448,13 @@ async fn a_series_time_change_rebooks_every_occurrence(kind: StoreKind) {
         .clone();
     let id = text(&series["seriesId"]);
     let zoom_id = text(&series["zoomMeetingId"]);
-    let url = api.server.url(&format!("/v1/academies/a1/series/{id}"));
+    let path = format!("/series/{id}");
     let updates = api
         .server
         .zoom
         .count(zoom_emulator::Endpoint::UpdateMeeting);
     let moved = api
-        .rec
-        .send(
-            api.server
-                .http
-                .patch(&url)
-                .json(&json!({"startTime": "2031-03-04T20:00:00-03:00"})),
-        )
+        .patch(&path, json!({"startTime": "2031-03-04T20:00:00-03:00"}))
         .await;
     let moved = moved.ok(200).clone();
     let new_starts = vec![
@@ -511,13 +498,7 @@ async fn a_series_time_change_rebooks_every_occurrence(kind: StoreKind) {
     // A move onto a busy time books nothing and changes nothing.
     assert_eq!(api.single("2031-03-12T01:00:00Z", 30).await, 201);
     let refused = api
-        .rec
-        .send(
-            api.server
-                .http
-                .patch(&url)
-                .json(&json!({"startTime": "2031-03-04T22:00:00-03:00"})),
-        )
+        .patch(&path, json!({"startTime": "2031-03-04T22:00:00-03:00"}))
         .await;
     let body = &refused.problem(409, "slot_conflict").body;
     assert_eq!(
