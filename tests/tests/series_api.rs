@@ -11,9 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, Timelike, Utc};
 use lms_zoom_local::StoreKind;
 use lms_zoom_tests::kit::{Recorder, new_license};
+use lms_zoom_tests::lambda_host::eventually;
 use lms_zoom_tests::{Backend, TestServer, on_both_stores, test_zoom};
 use serde_json::{Value, json};
-use zoom_emulator::{Lifecycle, Participant, Session};
+use zoom_emulator::{Endpoint, Fault, FaultKind, Lifecycle, Participant, Session};
 
 struct Api {
     server: TestServer,
@@ -336,6 +337,46 @@ async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
         assert_eq!(api.single(&text(&o["startTime"]), 30).await, 201);
     }
     assert_eq!(api.delete(&path).await, 204, "deleting again is fine");
+}
+
+/// An edit whose Zoom update a `DELETE` of the series overtakes (Zoom then
+/// has no such meeting) lost to the delete: `409 meeting_not_editable`, as
+/// for an edit sent after it — not a gateway error. A time change alike.
+async fn an_edit_overtaken_by_the_series_delete_is_not_editable(kind: StoreKind) {
+    for edit in [
+        json!({"topic": "Álgebra I (turno noche)"}),
+        json!({"startTime": "2031-03-04T22:00:00Z"}),
+    ] {
+        let api = api(kind).await;
+        let series = api
+            .post_series(&weekly(&api.license_id, 4), None)
+            .await
+            .ok(201)
+            .clone();
+        let path = format!("/series/{}", text(&series["seriesId"]));
+        let zoom = &api.server.zoom;
+        let hold = FaultKind::Latency(Duration::from_secs(2));
+        zoom.inject(Fault::times(Endpoint::UpdateMeeting, hold, 1));
+        let (patched, ()) = futures::join!(api.patch(&path, edit.clone()), async {
+            let reached = || zoom.count(Endpoint::UpdateMeeting) == 1;
+            eventually("the PATCH reached Zoom", Duration::from_secs(10), reached).await;
+            assert_eq!(api.delete(&path).await, 204);
+        });
+        patched.problem(409, "meeting_not_editable");
+        assert_eq!(zoom.meeting_count(), 0, "{edit}");
+        let read = api.get(&path).await;
+        assert_eq!(read["status"], "deleted", "{edit}");
+        assert_eq!(read["topic"], series["topic"], "{edit}");
+        for o in occurrences(&series) {
+            assert_eq!(api.single(&text(&o["startTime"]), 30).await, 201, "{edit}");
+        }
+        let moved_to = "2031-03-06T22:00:00Z";
+        assert_eq!(
+            api.single(moved_to, 30).await,
+            201,
+            "no slot left at the new time"
+        );
+    }
 }
 
 async fn two_occurrences_events_land_on_their_own(kind: StoreKind) {
@@ -664,4 +705,5 @@ on_both_stores!(
     a_series_time_change_rebooks_every_occurrence,
     occurrences_deleted_in_zoom_free_their_slots,
     an_occurrence_whose_events_were_lost_is_reconciled_from_its_own_instance,
+    an_edit_overtaken_by_the_series_delete_is_not_editable,
 );

@@ -9,6 +9,7 @@
 //! - [`commit`]: the writes that turn a reservation into a booking
 //! - [`reschedule`]: edits and new times, one edit of a meeting at a time
 //! - [`delete`]: deletes, and cleaning up reservations abandoned by a crash
+//! - [`deleted_meanwhile`]: an edit that Zoom refuses because a delete of ours ran meanwhile
 //! - [`repair`]: finishing creates and reschedules whose request died (for `maintenance`)
 //! - [`series`]: class series, one Zoom recurring meeting whose occurrences are meetings
 //! - [`series_booking`]: booking every occurrence of a series in one decision
@@ -18,6 +19,7 @@ mod booking;
 mod commit;
 mod create;
 mod delete;
+mod deleted_meanwhile;
 mod repair;
 mod reschedule;
 mod series;

@@ -215,24 +215,11 @@ impl MeetingService {
     /// has because a concurrent delete removed it is `meeting_not_editable`
     /// (409, as for a reschedule after the delete), not a gateway error.
     async fn patch_refused(&self, academy_id: &str, meeting_id: &str, e: ZoomError) -> AppError {
-        if !e.is_not_found() {
-            return e.into();
-        }
-        // The delete may still be between Zoom and its own commit.
-        for _ in 0..10 {
-            match self.meetings.get(academy_id, meeting_id).await {
-                Ok(now)
-                    if now
-                        .as_ref()
-                        .is_none_or(|m| m.status == MeetingStatus::Deleted) =>
-                {
-                    return AppError::MeetingNotEditable;
-                }
-                Ok(_) if deadline::sleep_if_fits(std::time::Duration::from_millis(100)).await => {}
-                _ => break,
-            }
-        }
-        e.into()
+        super::deleted_meanwhile::refused(e, || async {
+            let now = self.meetings.get(academy_id, meeting_id).await?;
+            Ok(now.is_none_or(|m| m.status == MeetingStatus::Deleted))
+        })
+        .await
     }
 }
 

@@ -15,6 +15,7 @@ use crate::repo::RepoError;
 use crate::repo::meetings::{put_calendar, put_meeting};
 use crate::repo::series::put_series;
 use crate::store::{StoreError, Write};
+use crate::zoom::ZoomError;
 use crate::zoom::meetings::MeetingUpdate;
 
 /// Occurrences marked deleted per transaction (three writes each).
@@ -93,9 +94,10 @@ impl MeetingService {
         let view = self.view_of(current.clone()).await?;
         if let Some(any) = view.meetings.first() {
             let update = MeetingUpdate::of_patch(&as_meeting, any);
-            self.zoom
-                .update_meeting(&host.creds, &zoom_id, &update)
-                .await?;
+            let told = self.zoom.update_meeting(&host.creds, &zoom_id, &update);
+            if let Err(e) = told.await {
+                return Err(self.series_refused(academy_id, series_id, e).await);
+            }
         }
         for meeting in &view.meetings {
             self.patch_occurrence_record(meeting, &as_meeting).await?;
@@ -108,11 +110,30 @@ impl MeetingService {
             .await
         {
             Ok(()) => self.view_of(next).await,
-            Err(e) if lost_race(&e) => Err(AppError::VersionConflict {
-                current: current.version,
-            }),
+            Err(e) if lost_race(&e) => match self.series(academy_id, series_id).await? {
+                now if now.status == SeriesStatus::Deleted => Err(AppError::MeetingNotEditable),
+                now => Err(AppError::VersionConflict {
+                    current: now.version,
+                }),
+            },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// What a Zoom refusal of a series edit means: a recurring meeting Zoom
+    /// no longer has because a `DELETE` of the series ran meanwhile is
+    /// `meeting_not_editable`, as for an edit after the delete.
+    pub(super) async fn series_refused(
+        &self,
+        academy_id: &str,
+        series_id: &str,
+        e: ZoomError,
+    ) -> AppError {
+        super::super::deleted_meanwhile::refused(e, || async {
+            let now = self.series.get(academy_id, series_id).await?;
+            Ok(now.is_none_or(|s| s.status == SeriesStatus::Deleted))
+        })
+        .await
     }
 
     /// One occurrence's record with the series-wide change (read again

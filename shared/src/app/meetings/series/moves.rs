@@ -183,7 +183,10 @@ impl MeetingService {
             let settled =
                 e.was_not_sent() || !e.is_unavailable() || self.put_series_back(edit).await;
             self.settle(edit, settled).await;
-            return Err(e.into());
+            let current = edit.current;
+            return Err(self
+                .series_refused(&current.academy_id, &current.series_id, e)
+                .await);
         }
         let read = self.zoom.get_series_meeting(&edit.host.creds, edit.zoom_id);
         let matched = match deadline::keeping(UNDO_RESERVE, read).await {
