@@ -13,7 +13,8 @@
 #
 # Extra arguments go to `cargo build` (CI passes --locked). Knobs:
 # SCHEMATHESIS_MAX_EXAMPLES (per operation and phase, default 100),
-# SCHEMATHESIS_SEED (default 20261127), SCHEMATHESIS_WORKERS (default 2).
+# SCHEMATHESIS_SEED (default 20261127), SCHEMATHESIS_WORKERS (default 2, or 1
+# on an interpreter with gh-106905: see below).
 # Reports (JUnit XML, the server's log) go to target/schemathesis/.
 set -euo pipefail
 
@@ -24,7 +25,6 @@ venv=${SCHEMATHESIS_VENV:-$root/.venv-schemathesis}
 pins="schemathesis==4.32.5"
 max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-100}
 seed=${SCHEMATHESIS_SEED:-20261127}
-workers=${SCHEMATHESIS_WORKERS:-2}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 reports=$target_dir/schemathesis
 academy=st-academy
@@ -37,6 +37,24 @@ if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$pins"
   echo "$pins" >"$venv/.pins"
+fi
+
+# Two workers, where the interpreter allows it: CPython 3.11.0-3.11.7 and
+# 3.12.0 keep ast.parse's recursion depth in state that threads share
+# (gh-106905, fixed in 3.11.8 and 3.12.1), and hypothesis parses sources
+# while drawing, so two worker threads there fail at random with
+# "SystemError: AST constructor recursion depth mismatch" — a fault of the
+# tool, not of the API. One worker on those.
+if [ -z "${SCHEMATHESIS_WORKERS:-}" ]; then
+  if "$venv/bin/python" -c 'import sys; v = sys.version_info[:3]
+sys.exit(0 if (3, 11, 0) <= v < (3, 11, 8) or v == (3, 12, 0) else 1)'; then
+    workers=1
+    echo "schemathesis.sh: $("$venv/bin/python" -V) has gh-106905: one worker" >&2
+  else
+    workers=2
+  fi
+else
+  workers=$SCHEMATHESIS_WORKERS
 fi
 
 cargo build --bin lms-zoom-local "$@"
