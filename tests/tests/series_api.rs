@@ -48,6 +48,12 @@ fn weekly(license: &str, times: u32) -> Value {
 }
 
 impl Api {
+    /// A weekly series of `times` occurrences on the license: its view (201).
+    async fn weekly_series(&self, times: u32) -> Value {
+        let body = weekly(&self.license_id, times);
+        self.post_series(&body, None).await.ok(201).clone()
+    }
+
     async fn post_series(&self, body: &Value, key: Option<&str>) -> lms_zoom_tests::kit::Answer {
         let mut request = self
             .server
@@ -251,11 +257,7 @@ async fn of_ten_racing_series_one_wins(kind: StoreKind) {
 
 async fn one_occurrence_moves_or_goes_alone(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 4), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(4).await;
     let zoom_id = text(&series["zoomMeetingId"]);
     let occ = occurrences(&series);
     let before = api.server.zoom.occurrences(&zoom_id);
@@ -307,11 +309,7 @@ async fn one_occurrence_moves_or_goes_alone(kind: StoreKind) {
 
 async fn deleting_the_series_frees_every_slot(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 6), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(6).await;
     let id = text(&series["seriesId"]);
     let path = format!("/series/{id}");
     let topic = api
@@ -348,11 +346,7 @@ async fn an_edit_overtaken_by_the_series_delete_is_not_editable(kind: StoreKind)
         json!({"startTime": "2031-03-04T22:00:00Z"}),
     ] {
         let api = api(kind).await;
-        let series = api
-            .post_series(&weekly(&api.license_id, 4), None)
-            .await
-            .ok(201)
-            .clone();
+        let series = api.weekly_series(4).await;
         let path = format!("/series/{}", text(&series["seriesId"]));
         let zoom = &api.server.zoom;
         let hold = FaultKind::Latency(Duration::from_secs(2));
@@ -381,11 +375,7 @@ async fn an_edit_overtaken_by_the_series_delete_is_not_editable(kind: StoreKind)
 
 async fn two_occurrences_events_land_on_their_own(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 3), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(3).await;
     let zoom_id = text(&series["zoomMeetingId"]);
     let occ = occurrences(&series);
     let ana = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
@@ -482,11 +472,7 @@ async fn a_series_across_daylight_saving_keeps_its_local_time(kind: StoreKind) {
 
 async fn a_series_time_change_rebooks_every_occurrence(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 4), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(4).await;
     let id = text(&series["seriesId"]);
     let zoom_id = text(&series["zoomMeetingId"]);
     let path = format!("/series/{id}");
@@ -589,11 +575,7 @@ async fn deleted_in_zoom(api: &Api, zoom_id: &str, occurrences: Value, ts: i64) 
 
 async fn occurrences_deleted_in_zoom_free_their_slots(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 3), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(3).await;
     let zoom_id = text(&series["zoomMeetingId"]);
     let occ = occurrences(&series);
     let second =
@@ -621,11 +603,7 @@ async fn occurrences_deleted_in_zoom_free_their_slots(kind: StoreKind) {
 
 async fn an_occurrence_whose_events_were_lost_is_reconciled_from_its_own_instance(kind: StoreKind) {
     let api = api(kind).await;
-    let series = api
-        .post_series(&weekly(&api.license_id, 2), None)
-        .await
-        .ok(201)
-        .clone();
+    let series = api.weekly_series(2).await;
     let zoom_id = text(&series["zoomMeetingId"]);
     let occ = occurrences(&series);
     let ana = Participant::new("1", "Ana", "").with_customer_key("lms-ana");
