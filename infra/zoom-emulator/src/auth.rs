@@ -103,6 +103,12 @@ pub(crate) fn query_params(uri: &Uri) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The part of `uri`'s path between `prefix` and `suffix` (a path
+/// parameter, still encoded), if the path has both.
+pub(crate) fn path_between<'a>(uri: &'a Uri, prefix: &str, suffix: &str) -> Option<&'a str> {
+    uri.path().strip_prefix(prefix)?.strip_suffix(suffix)
+}
+
 /// The first value of `name` among `params`.
 pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params

@@ -88,11 +88,7 @@ pub(crate) async fn delete_all(
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
     let action = action(&call.uri)?;
-    let key = call
-        .uri
-        .path()
-        .strip_prefix("/v2/meetings/")
-        .and_then(|rest| rest.strip_suffix("/recordings"))
+    let key = auth::path_between(&call.uri, "/v2/meetings/", "/recordings")
         .and_then(decode_meeting_key)
         .ok_or_else(reply::recording_not_found)?;
     let mut state = shared.lock();

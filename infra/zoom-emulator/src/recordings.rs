@@ -79,12 +79,8 @@ pub(crate) async fn get(
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
     let access_token_ttl = access_token_ttl(&call.uri)?;
-    let key = call
-        .uri
-        .path()
-        .strip_prefix("/v2/meetings/")
-        .and_then(|rest| rest.strip_suffix("/recordings"))
-        .and_then(decode_meeting_key);
+    let key =
+        auth::path_between(&call.uri, "/v2/meetings/", "/recordings").and_then(decode_meeting_key);
     let mut state = shared.lock();
     let recording = key
         .and_then(|key| {

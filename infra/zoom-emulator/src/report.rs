@@ -11,7 +11,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::auth::{self, Call, param, query_params};
+use crate::auth::{self, Call, param, path_between, query_params};
 use crate::config::PlanType;
 use crate::emulator::Emulator;
 use crate::ids;
@@ -160,11 +160,7 @@ pub(crate) async fn instances(
     call: Call,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
-    let id = call
-        .uri
-        .path()
-        .strip_prefix("/v2/past_meetings/")
-        .and_then(|rest| rest.strip_suffix("/instances"))
+    let id = path_between(&call.uri, "/v2/past_meetings/", "/instances")
         .and_then(|id| id.parse::<u64>().ok())
         .ok_or_else(not_ended)?;
     let state = shared.lock();
@@ -182,11 +178,7 @@ pub(crate) async fn participants(
     call: Call,
 ) -> Result<Response, Rejection> {
     let caller = auth::guard(&shared, &call).await?;
-    let key = call
-        .uri
-        .path()
-        .strip_prefix("/v2/report/meetings/")
-        .and_then(|rest| rest.strip_suffix("/participants"))
+    let key = path_between(&call.uri, "/v2/report/meetings/", "/participants")
         .and_then(decode_meeting_key)
         .ok_or_else(not_ended)?;
     let params = query_params(&call.uri);
