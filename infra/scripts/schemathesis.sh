@@ -57,7 +57,13 @@ else
   workers=$SCHEMATHESIS_WORKERS
 fi
 
-cargo build --bin lms-zoom-local "$@"
+# The server is built with the whole workspace's test feature set (`--tests`:
+# dev-dependencies such as tokio's test-util count), the one `cargo test
+# --workspace` builds with: after infra/scripts/test.sh this build is a no-op
+# and reuses its binary, where `cargo build --bin lms-zoom-local` would
+# compile tokio, hyper, the AWS SDK... a second time (~2 min, ~1 GB of disk;
+# a CI machine once ran out of disk right there).
+cargo build --workspace --bins --tests "$@"
 binary=$target_dir/debug/lms-zoom-local
 
 work=$(mktemp -d)
